@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.fixtures import *  # noqa: F403  (fixtures are registered by being module attributes)
+
 MARKERS = (
     "cassette(name=None, **options): record/replay this test's HTTP traffic in a harness "
     "cassette; keyword options override the cassette configuration for this test.",
