@@ -597,8 +597,13 @@ def _param_path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif "[" in part or part in ("string", "text", "json_object", "json_schema") or (
-            isinstance(previous, int) and part in ("code_interpreter", "file_search", "function")
+        elif (
+            "[" in part
+            or part in ("string", "text", "json_object", "json_schema")
+            or (
+                isinstance(previous, int)
+                and part in ("code_interpreter", "file_search", "function")
+            )
         ):
             previous = part
             continue
@@ -633,7 +638,9 @@ def error_response(exc: ValidationError) -> ErrorResponse:
         return ErrorResponse.invalid_request(f"Unrecognized request argument supplied: {param}")
     if kind == "missing":
         return ErrorResponse.invalid_request(
-            f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter"
+            f"Missing required parameter: '{param}'.",
+            param=param,
+            code="missing_required_parameter",
         )
     if kind in _TYPE_ERRORS:
         return ErrorResponse.invalid_request(
@@ -644,9 +651,10 @@ def error_response(exc: ValidationError) -> ErrorResponse:
         )
     if kind == "too_long":
         limit = ctx.get("max_length")
+        length = len(value) if isinstance(value, list) else "?"
         return ErrorResponse.invalid_request(
             f"Invalid '{param}': array too long. Expected an array with maximum length {limit}, "
-            f"but got an array with length {len(value) if isinstance(value, list) else '?'} instead.",
+            f"but got an array with length {length} instead.",
             param=param,
             code="array_above_max_length",
         )
@@ -695,10 +703,24 @@ class Drift:
 
 _SPEC_REQUIRED: dict[type[ResponseModel], tuple[str, ...]] = {
     Run: (
-        "required_action", "last_error", "expires_at", "started_at", "cancelled_at",
-        "failed_at", "completed_at", "instructions", "tools", "metadata", "usage",
-        "incomplete_details", "max_prompt_tokens", "max_completion_tokens",
-        "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format",
+        "required_action",
+        "last_error",
+        "expires_at",
+        "started_at",
+        "cancelled_at",
+        "failed_at",
+        "completed_at",
+        "instructions",
+        "tools",
+        "metadata",
+        "usage",
+        "incomplete_details",
+        "max_prompt_tokens",
+        "max_completion_tokens",
+        "truncation_strategy",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
     ),
     Thread: ("tool_resources", "metadata"),
 }
@@ -714,7 +736,9 @@ def find_drift(model: type[ResponseModel], data: object) -> list[Drift]:
             Drift(_param_path(tuple(e["loc"])) or "<root>", e.get("input"), e["msg"])
             for e in exc.errors(include_url=False)
         ]
-    drifts = [Drift(path, value, "unknown field") for path, value in parsed.unknown_fields().items()]
+    drifts = [
+        Drift(path, value, "unknown field") for path, value in parsed.unknown_fields().items()
+    ]
     for name in _SPEC_REQUIRED.get(model, ()):
         if name not in parsed.model_fields_set:
             drifts.append(Drift(name, None, "required by the spec but missing"))

@@ -1,0 +1,465 @@
+"""The cassette file: format, O(1) lookup index, atomic load and save.
+
+A cassette is one JSON document, readable in a diff::
+
+    {
+      "format": "assistants-harness/cassette",
+      "version": 1,
+      "interactions": [
+        {
+          "request": {"method": "POST", "path": "/v1/threads/thread_abc",
+                      "query": [], "headers": {...}, "json": {"metadata": {...}}},
+          "response": {"status": 200, "reason": "OK", "headers": {...}, "json": {...}}
+        }
+      ]
+    }
+
+A message carries its body as exactly one of ``json`` (any JSON value, stored as data rather
+than an escaped string), ``text`` (a non-JSON text body) or ``base64`` (binary); an empty body
+has none. Scheme, host and port are not stored: a cassette replays against any base URL.
+Keys are written sorted and the file ends with a newline, so recording the same traffic twice
+gives byte-identical files.
+
+JSON rather than YAML because loading is the hot path of replay: the standard library's JSON
+parser reads a 10,000-interaction cassette an order of magnitude faster than a YAML loader.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import os
+import tempfile
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+__all__ = [
+    "CASSETTE_FORMAT",
+    "CASSETTE_SUFFIX",
+    "CASSETTE_VERSION",
+    "Cassette",
+    "CassetteError",
+    "Interaction",
+    "Message",
+    "Request",
+    "Response",
+    "atomic_write_text",
+    "iter_cassette_files",
+    "match_key",
+]
+
+CASSETTE_FORMAT = "assistants-harness/cassette"
+CASSETTE_VERSION = 1
+CASSETTE_SUFFIX = ".json"
+
+MatchKey = tuple[str, str, tuple[tuple[str, str], ...], str]
+
+
+class CassetteError(ValueError):
+    """A cassette that cannot be read; ``str()`` is one line naming the file and what to do."""
+
+    def __init__(self, path: str | os.PathLike[str], problem: str, *, line: int | None = None):
+        self.path = str(path)
+        self.problem = problem
+        self.line = line
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+# --------------------------------------------------------------------------- messages
+
+
+@dataclass
+class Message:
+    """What requests and responses share: headers and a body in one of three encodings."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    text: str | None = None
+    base64: str | None = None
+    has_json: bool = False
+
+    @property
+    def body_bytes(self) -> bytes:
+        """The body as it goes on the wire."""
+        if self.has_json:
+            return json.dumps(self.json, ensure_ascii=False, separators=(",", ":")).encode()
+        if self.text is not None:
+            return self.text.encode()
+        if self.base64 is not None:
+            return base64.b64decode(self.base64)
+        return b""
+
+    def set_body(self, content: bytes) -> None:
+        """Store ``content`` as JSON data if it parses, as text if it decodes, else base64."""
+        self.json, self.text, self.base64, self.has_json = None, None, None, False
+        if not content:
+            return
+        try:
+            decoded = content.decode("utf-8")
+        except UnicodeDecodeError:
+            self.base64 = base64.b64encode(content).decode("ascii")
+            return
+        try:
+            self.json, self.has_json = json.loads(decoded), True
+        except ValueError:
+            self.text = decoded
+
+    def canonical_body(self) -> str:
+        """The body in the form matching compares: JSON with sorted keys, else as stored."""
+        if self.has_json:
+            return json.dumps(self.json, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return self.text if self.text is not None else (self.base64 or "")
+
+    def _body_to_dict(self, out: dict[str, Any]) -> dict[str, Any]:
+        out["headers"] = dict(sorted(self.headers.items()))
+        if self.has_json:
+            out["json"] = self.json
+        elif self.text is not None:
+            out["text"] = self.text
+        elif self.base64 is not None:
+            out["base64"] = self.base64
+        return out
+
+    def _body_from_dict(self, data: dict[str, Any], where: str) -> None:
+        headers = data.get("headers", {})
+        if not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+        ):
+            raise ValueError(f"{where}.headers must be an object of strings")
+        self.headers = headers
+        bodies = [k for k in ("json", "text", "base64") if k in data]
+        if len(bodies) > 1:
+            raise ValueError(f"{where} has more than one body ({', '.join(bodies)}); keep one")
+        if "json" in data:
+            self.json, self.has_json = data["json"], True
+        elif "text" in data:
+            if not isinstance(data["text"], str):
+                raise ValueError(f"{where}.text must be a string")
+            self.text = data["text"]
+        elif "base64" in data:
+            if not isinstance(data["base64"], str):
+                raise ValueError(f"{where}.base64 must be a string")
+            try:
+                base64.b64decode(data["base64"], validate=True)
+            except binascii.Error as exc:
+                raise ValueError(f"{where}.base64 is not valid base64") from exc
+            self.base64 = data["base64"]
+
+
+@dataclass
+class Request(Message):
+    """A recorded request: method, path and query, without scheme, host or port."""
+
+    method: str = "GET"
+    path: str = "/"
+    query: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The request as stored in the file."""
+        return self._body_to_dict(
+            {"method": self.method, "path": self.path, "query": [list(p) for p in self.query]}
+        )
+
+    @classmethod
+    def from_dict(cls, data: object, where: str) -> Request:
+        """Parse the stored form; ``ValueError`` names the field that is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError(f"{where} must be an object")
+        method, path, query = data.get("method"), data.get("path"), data.get("query", [])
+        if not isinstance(method, str) or not method:
+            raise ValueError(f"{where}.method must be a non-empty string")
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError(f"{where}.path must be a string starting with '/'")
+        if not isinstance(query, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(s, str) for s in p)
+            for p in query
+        ):
+            raise ValueError(f"{where}.query must be a list of [name, value] string pairs")
+        request = cls(method=method.upper(), path=path, query=[(k, v) for k, v in query])
+        request._body_from_dict(data, where)
+        return request
+
+    @property
+    def target(self) -> str:
+        """Path plus query string, as it goes in an HTTP request line."""
+        if not self.query:
+            return self.path
+        return f"{self.path}?{urlencode(self.query)}"
+
+
+@dataclass
+class Response(Message):
+    """A recorded response."""
+
+    status: int = 200
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The response as stored in the file."""
+        return self._body_to_dict({"status": self.status, "reason": self.reason})
+
+    @classmethod
+    def from_dict(cls, data: object, where: str) -> Response:
+        """Parse the stored form; ``ValueError`` names the field that is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError(f"{where} must be an object")
+        status, reason = data.get("status"), data.get("reason", "")
+        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+            raise ValueError(f"{where}.status must be an HTTP status code (100-599)")
+        if not isinstance(reason, str):
+            raise ValueError(f"{where}.reason must be a string")
+        response = cls(status=status, reason=reason)
+        response._body_from_dict(data, where)
+        return response
+
+
+@dataclass
+class Interaction:
+    """One request and the response it got."""
+
+    request: Request
+    response: Response
+
+    def to_dict(self) -> dict[str, Any]:
+        """The interaction as stored in the file."""
+        return {"request": self.request.to_dict(), "response": self.response.to_dict()}
+
+
+def match_key(request: Request, ignore_query: frozenset[str] | None = None) -> MatchKey:
+    """What two requests must share to match: method, path, query (minus ``ignore_query``
+    names, case-insensitive, order-insensitive) and canonical body. Scheme, host, port and
+    headers are not part of it."""
+    ignored = ignore_query or frozenset()
+    query = tuple(sorted((k, v) for k, v in request.query if k.lower() not in ignored))
+    return (request.method.upper(), request.path, query, request.canonical_body())
+
+
+# --------------------------------------------------------------------------- the cassette
+
+
+@dataclass
+class Cassette:
+    """The interactions of one file, with an index for constant-time lookup.
+
+    Identical requests are answered in recorded order: :meth:`play` hands out the first
+    unplayed match and remembers it was played.
+    """
+
+    path: Path | None = None
+    interactions: list[Interaction] = field(default_factory=list)
+    ignore_query: frozenset[str] = frozenset()
+    """Lower-case query parameter names left out of matching (scrubbed credentials)."""
+    _index: dict[MatchKey, deque[int]] | None = field(default=None, repr=False)
+    _played: set[int] = field(default_factory=set, repr=False)
+
+    # ----------------------------------------------------------------- reading and writing
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], **options: Any) -> Cassette:
+        """Read ``path``; :class:`CassetteError` says what is wrong, with the line if known."""
+        file = Path(path)
+        try:
+            raw = file.read_bytes()
+        except FileNotFoundError:
+            raise CassetteError(file, "no such file; check the path") from None
+        except IsADirectoryError:
+            raise CassetteError(file, "is a directory; name a cassette file") from None
+        except OSError as exc:
+            raise CassetteError(file, f"cannot read: {exc.strerror}") from None
+        return cls.from_bytes(raw, path=file, **options)
+
+    @classmethod
+    def from_bytes(cls, raw: bytes, *, path: Path | None = None, **options: Any) -> Cassette:
+        """Parse the file's bytes (``path`` is only used in error messages)."""
+        where = path if path is not None else "<cassette>"
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CassetteError(
+                where, f"not UTF-8 text (byte {exc.start}); is this a cassette file?"
+            ) from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CassetteError(
+                where,
+                f"not valid JSON: {exc.msg} (column {exc.colno}); fix the file or re-record it",
+                line=exc.lineno,
+            ) from None
+        try:
+            return cls.from_dict(data, path=path, **options)
+        except ValueError as exc:
+            raise CassetteError(where, f"{exc}; fix the file or re-record it") from None
+
+    @classmethod
+    def from_dict(cls, data: object, *, path: Path | None = None, **options: Any) -> Cassette:
+        """Build from the parsed JSON document; ``ValueError`` names the part that is wrong."""
+        if not isinstance(data, dict) or data.get("format") != CASSETTE_FORMAT:
+            raise ValueError(f'not a harness cassette (no "format": "{CASSETTE_FORMAT}")')
+        version = data.get("version")
+        if version != CASSETTE_VERSION:
+            raise ValueError(
+                f"cassette version {version!r} is not supported (this harness reads version "
+                f"{CASSETTE_VERSION}); upgrade assistants-harness or re-record"
+            )
+        items = data.get("interactions")
+        if not isinstance(items, list):
+            raise ValueError('"interactions" must be a list')
+        interactions = []
+        for number, item in enumerate(items):
+            where = f"interactions[{number}]"
+            if not isinstance(item, dict):
+                raise ValueError(f"{where} must be an object")
+            interactions.append(
+                Interaction(
+                    Request.from_dict(item.get("request"), f"{where}.request"),
+                    Response.from_dict(item.get("response"), f"{where}.response"),
+                )
+            )
+        return cls(path=path, interactions=interactions, **options)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole document as stored."""
+        return {
+            "format": CASSETTE_FORMAT,
+            "version": CASSETTE_VERSION,
+            "interactions": [i.to_dict() for i in self.interactions],
+        }
+
+    def dumps(self) -> str:
+        """The file's text: sorted keys, two-space indent, trailing newline."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write atomically (temp file in the same directory, fsync, rename)."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise ValueError("this cassette has no path; pass one to save()")
+        atomic_write_text(target, self.dumps())
+        self.path = target
+        return target
+
+    # ----------------------------------------------------------------- lookup
+
+    def append(self, interaction: Interaction) -> None:
+        """Add an interaction (keeps the index current)."""
+        self.interactions.append(interaction)
+        if self._index is not None:
+            key = match_key(interaction.request, self.ignore_query)
+            self._index.setdefault(key, deque()).append(len(self.interactions) - 1)
+
+    def _lookup(self) -> dict[MatchKey, deque[int]]:
+        if self._index is None:
+            index: dict[MatchKey, deque[int]] = {}
+            for number, interaction in enumerate(self.interactions):
+                if number not in self._played:
+                    key = match_key(interaction.request, self.ignore_query)
+                    index.setdefault(key, deque()).append(number)
+            self._index = index
+        return self._index
+
+    def play(self, request: Request) -> Interaction | None:
+        """The first unplayed interaction matching ``request``, now marked played; or None."""
+        queue = self._lookup().get(match_key(request, self.ignore_query))
+        if not queue:
+            return None
+        number = queue.popleft()
+        self._played.add(number)
+        return self.interactions[number]
+
+    def can_play(self, request: Request) -> bool:
+        """Whether :meth:`play` would answer ``request``."""
+        return bool(self._lookup().get(match_key(request, self.ignore_query)))
+
+    def has_recorded(self, request: Request) -> bool:
+        """Whether any interaction, played or not, matches ``request``."""
+        key = match_key(request, self.ignore_query)
+        return any(match_key(i.request, self.ignore_query) == key for i in self.interactions)
+
+    @property
+    def play_count(self) -> int:
+        """How many interactions were played."""
+        return len(self._played)
+
+    @property
+    def all_played(self) -> bool:
+        """Whether every recorded interaction was played."""
+        return len(self._played) == len(self.interactions)
+
+    def unplayed(self) -> list[Interaction]:
+        """Interactions not played yet, in recorded order."""
+        return [i for n, i in enumerate(self.interactions) if n not in self._played]
+
+    def rewind(self) -> None:
+        """Forget what was played."""
+        self._played.clear()
+        self._index = None
+
+    def nearest(self, request: Request) -> Interaction | None:
+        """The recorded interaction most like ``request`` (same method and path first, then the
+        most similar body), for explaining a miss."""
+        if not self.interactions:
+            return None
+
+        def score(interaction: Interaction) -> tuple[int, int, int]:
+            other = interaction.request
+            return (
+                other.method == request.method,
+                other.path == request.path,
+                -_distance(other.canonical_body(), request.canonical_body()),
+            )
+
+        return max(self.interactions, key=score)
+
+
+def _distance(a: str, b: str) -> int:
+    """A cheap dissimilarity: length of the differing middle after the common prefix/suffix."""
+    shortest = min(len(a), len(b))
+    prefix = 0
+    while prefix < shortest and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < shortest - prefix and a[-1 - suffix] == b[-1 - suffix]:
+        suffix += 1
+    return max(len(a), len(b)) - prefix - suffix
+
+
+# --------------------------------------------------------------------------- files
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never a
+    torn one: a temp file in the same directory, fsync, then an atomic rename."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def iter_cassette_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """Each file named, and every ``*.json`` below each directory named, in sorted order.
+    A path that does not exist raises :class:`CassetteError`."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob(f"*{CASSETTE_SUFFIX}") if p.is_file())
+        elif path.exists():
+            yield path
+        else:
+            raise CassetteError(path, "no such file or directory; check the path")
