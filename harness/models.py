@@ -586,26 +586,33 @@ class ErrorResponse(BaseModel):
         return self.model_dump(mode="json")
 
 
+_UNION_TAGS: dict[str, frozenset[str]] = {
+    "response_format": frozenset({"string", "text", "json_object", "json_schema"}),
+    "tools[]": frozenset({"code_interpreter", "file_search", "function"}),
+}
+
+
+def _is_union_tag(previous: int | str | None, part: str) -> bool:
+    if isinstance(previous, int):
+        return part in _UNION_TAGS["tools[]"]
+    return previous in _UNION_TAGS and part in _UNION_TAGS[str(previous)]
+
+
 def _param_path(loc: tuple[int | str, ...]) -> str:
     """``('tools', 0, 'function', 'function', 'name')`` -> ``tools[0].function.name``.
 
-    Union members appear in pydantic's location as their tag (a tool's ``type`` right
-    after a list index) or as a type label (``literal['auto']``); neither is a field.
+    Union members appear in pydantic's location as their tag (right after the union field)
+    or as a type label (``NamedToolChoice``, ``literal['auto']``); neither is a field.
     """
     path = ""
     previous: int | str | None = None
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif (
-            "[" in part
-            or part in ("string", "text", "json_object", "json_schema")
-            or (
-                isinstance(previous, int)
-                and part in ("code_interpreter", "file_search", "function")
-            )
-        ):
-            previous = part
+        elif "[" in part or part[:1].isupper():
+            continue
+        elif _is_union_tag(previous, part):
+            previous = None
             continue
         else:
             path += f".{part}" if path else part
@@ -627,7 +634,17 @@ _TYPE_ERRORS = {
 
 def error_response(exc: ValidationError) -> ErrorResponse:
     """The envelope the API answers a request with when it fails these models (first error)."""
-    err = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # The first field that failed; within it (a union tries every member) the most telling
+    # error: the deepest, and not "should be 'auto'" when an object was sent.
+    field = errors[0]["loc"][:1]
+    err = max(
+        (e for e in errors if e["loc"][:1] == field),
+        key=lambda e: (
+            len(e["loc"]),
+            e["type"] != "literal_error" or isinstance(e.get("input"), str),
+        ),
+    )
     kind = err["type"]
     ctx = err.get("ctx") or {}
     param = ctx.get("param") or _param_path(tuple(err["loc"])) or None
