@@ -6,9 +6,35 @@ traceback).
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
 import click
 
 from harness import __version__
+
+if TYPE_CHECKING:
+    from harness.verify import Report
+
+
+@contextmanager
+def _input_errors(command: str) -> Iterator[None]:
+    """The one error path for bad input: a one-line message naming the file, exit 2."""
+    from harness.cassette import CassetteError
+    from harness.regenerate import RegenerateError
+    from harness.serve import ServeError
+
+    try:
+        yield
+    except (CassetteError, ServeError, RegenerateError) as exc:
+        click.echo(f"harness {command}: {exc}", err=True)
+        click.get_current_context().exit(2)
+    except OSError as exc:
+        click.echo(f"harness {command}: {exc.filename}: {exc.strerror}; check the path", err=True)
+        click.get_current_context().exit(2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,3 +72,112 @@ def emulate(host: str, port: int, seed: int, adopt_unknown: bool, list_only: boo
     except ServeError as exc:
         click.echo(f"harness emulate: {exc}", err=True)
         raise SystemExit(2) from None
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="CASSETTE_OR_DIR...")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=0, show_default=True, type=int, help="0 = any free port.")
+@click.option(
+    "--strict", is_flag=True, help="Exit 1 on stop if a request missed or one is unplayed."
+)
+def replay(paths: tuple[str, ...], host: str, port: int, strict: bool) -> None:
+    """Serve recorded interactions over HTTP; print the SDK base URL.
+
+    Requests match exactly as the pytest plugin matches them; a miss answers 418 (or an
+    unused 5xx if a cassette records 418) with header x-harness-miss: 1.
+
+    \b
+    Example:
+      harness replay cassettes/ --port 8765
+      curl -X POST http://127.0.0.1:8765/v1/threads/thread_abc -d '{"metadata":{}}'
+    """
+    from harness.replay import ReplayApp, base_url, describe, replay_summary
+    from harness.serve import run_forever
+    from harness.verify import load_cassettes
+
+    with _input_errors("replay"):
+        app = ReplayApp(load_cassettes(paths))
+
+        def ready(root_url: str) -> None:
+            click.echo(base_url(app, root_url))
+            click.echo(f"{describe(app)}; Ctrl-C to stop", err=True)
+            sys.stdout.flush()
+
+        run_forever(app, host, port, on_ready=ready)
+    problems = replay_summary(app)
+    for line in problems:
+        click.echo(f"harness replay: {line}", err=True)
+    click.echo(
+        f"harness replay: stopped; {len(app.misses)} miss(es), {len(app.unplayed())} unplayed",
+        err=True,
+    )
+    if strict and problems:
+        click.get_current_context().exit(1)
+
+
+def _print_report(report: Report, as_json: bool, noun: str) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(str(problem))
+        click.echo(report.summary(noun), err=not report.ok)
+    click.get_current_context().exit(report.exit_code)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of lines.")
+def verify(paths: tuple[str, ...], as_json: bool) -> None:
+    """Check cassettes: they parse, recorded objects match the models, no credentials.
+
+    Exit 0 clean, 1 problems found, 2 unreadable input.
+
+    \b
+    Example:
+      harness verify cassettes/
+      harness verify --json cassettes/ | jq .problems
+    """
+    from harness.verify import verify_paths
+
+    with _input_errors("verify"):
+        report = verify_paths(paths)
+    _print_report(report, as_json, "problem")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of lines.")
+def scan(paths: tuple[str, ...], as_json: bool) -> None:
+    """Look for credentials only (fast; for pre-commit). Never prints a secret.
+
+    Files that are not valid cassettes are scanned as raw text. Exit 0 clean, 1 found.
+
+    \b
+    Example:
+      harness scan cassettes/*.json
+    """
+    from harness.verify import scan_paths
+
+    with _input_errors("scan"):
+        report = scan_paths(paths)
+    _print_report(report, as_json, "credential")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the factory.")
+def synthesize(directory: str, seed: int) -> None:
+    """Write ready-made cassettes (no backend): every run status x response_format,
+    thread variants, and 400/401/404 error cases. Same seed, same bytes.
+
+    \b
+    Example:
+      harness synthesize tests/cassettes/synthesized --seed 0
+    """
+    from harness.synthesize import synthesize as write_cassettes
+
+    with _input_errors("synthesize"):
+        written = write_cassettes(directory, seed)
+    click.echo(f"harness synthesize: wrote {len(written)} cassettes under {directory}", err=True)

@@ -1,0 +1,351 @@
+"""Checks a maintainer runs before committing cassettes: do they parse, do the recorded objects
+still match the models, is any credential in them.
+
+* :func:`verify_paths` runs all three checks over cassettes; an unreadable cassette is a
+  :class:`~harness.cassette.CassetteError` (one line, naming the file), not a finding.
+* :func:`scan_paths` is the credential check alone, for a pre-commit hook: a file that is not
+  a valid cassette is still scanned, as raw text, with the key-shaped patterns.
+* :func:`load_cassettes` is how every CLI command reads its input, so a vcrpy YAML cassette or
+  an empty file gets the same clear one-line error everywhere.
+
+Reports never hold a secret: findings carry a preview (first characters and a length), and
+drift values are scrubbed before they are shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.cassette import (
+    CASSETTE_SUFFIX,
+    Cassette,
+    CassetteError,
+    Interaction,
+    Message,
+    iter_cassette_files,
+)
+from harness.models import ErrorResponse, ResponseModel, Run, Thread, find_drift
+from harness.scrub import CREDENTIAL_QUERY_KEYS, Scrubber, is_placeholder
+
+__all__ = [
+    "Problem",
+    "Report",
+    "cassette_paths",
+    "credential_query_names",
+    "load_cassette",
+    "load_cassettes",
+    "scan_paths",
+    "verify_paths",
+]
+
+_VALUE_PREVIEW = 80
+# A path naming a thread or run object (any prefix: /v1, /openai, a gateway's).
+_THREAD_PATH = re.compile(r"/threads/[^/]+$")
+_RUN_PATH = re.compile(r"/threads/[^/]+/runs/[^/]+$")
+_CREATE_THREAD_PATH = re.compile(r"/threads$")
+_CREATE_RUN_PATH = re.compile(r"/threads/[^/]+/runs$")
+_VCRPY_YAML = re.compile(r"^\s*(?:interactions|version)\s*:", re.MULTILINE)
+
+
+# --------------------------------------------------------------------------- reading input
+
+
+def cassette_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Every cassette file named or found below the directories named, in order; a directory
+    holding no ``*.json`` file is a :class:`CassetteError`."""
+    found: list[Path] = []
+    for raw in paths:
+        below = list(iter_cassette_files([raw]))
+        if not below and Path(raw).is_dir():
+            raise CassetteError(
+                raw, f"no cassette files (*{CASSETTE_SUFFIX}) in this directory; name cassettes"
+            )
+        found.extend(below)
+    return found
+
+
+def load_cassette(path: str | os.PathLike[str], **options: Any) -> Cassette:
+    """:meth:`Cassette.load`, with clearer messages for an empty file and a vcrpy cassette."""
+    file = Path(path)
+    try:
+        return Cassette.load(file, **options)
+    except CassetteError as exc:
+        raw = _read_head(file)
+        if raw is not None and not raw.strip():
+            raise CassetteError(
+                file, "empty file; not a cassette (delete it or re-record)"
+            ) from None
+        if raw is not None and _VCRPY_YAML.search(raw.decode("utf-8", "replace")):
+            raise CassetteError(
+                file,
+                "this is a vcrpy YAML cassette, not a harness cassette (JSON); re-record it "
+                "with the harness pytest plugin (@pytest.mark.cassette)",
+            ) from None
+        raise exc from None
+
+
+def _read_head(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4096)
+    except OSError:
+        return None
+
+
+def credential_query_names(cassettes: Iterable[Cassette]) -> frozenset[str]:
+    """Query parameter names left out of matching: the scrubber's credential names plus every
+    name recorded with a placeholder value (live requests carry the real value there)."""
+    names = set(CREDENTIAL_QUERY_KEYS)
+    for cassette in cassettes:
+        for interaction in cassette.interactions:
+            names.update(k.lower() for k, v in interaction.request.query if is_placeholder(v))
+    return frozenset(names)
+
+
+def load_cassettes(paths: Iterable[str | os.PathLike[str]]) -> list[Cassette]:
+    """Every cassette under ``paths``, matching exactly as the plugin does, with credential
+    query parameters ignored. Raises :class:`CassetteError` (one line) on the first bad file."""
+    files = cassette_paths(paths)
+    if not files:
+        raise CassetteError("<none>", "no cassette named; pass files or directories")
+    cassettes = [load_cassette(path) for path in files]
+    ignored = credential_query_names(cassettes)
+    for cassette in cassettes:
+        cassette.ignore_query = ignored
+    return cassettes
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: which file, which interaction (None for the file as a whole), which
+    field, what kind (``drift`` or ``credential``) and a message holding no secret."""
+
+    file: str
+    interaction: int | None
+    field: str
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        where = (
+            self.file
+            if self.interaction is None
+            else f"{self.file}: interaction {self.interaction}"
+        )
+        return f"{where}: {self.field}: {self.kind}: {self.message}"
+
+
+@dataclass
+class Report:
+    """What a check found across its files."""
+
+    files: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No problem found."""
+        return not self.problems
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 1 problems found (unreadable input never gets this far: exit 2)."""
+        return 0 if self.ok else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """The machine-readable report (``--json``)."""
+        return {
+            "ok": self.ok,
+            "files": self.files,
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+    def summary(self, noun: str = "problem") -> str:
+        """One closing line for humans."""
+        bad = len({p.file for p in self.problems})
+        plural = "" if len(self.problems) == 1 else "s"
+        files = f"{len(self.files)} file{'' if len(self.files) == 1 else 's'}"
+        if self.ok:
+            return f"no {noun}s in {files}"
+        return f"{len(self.problems)} {noun}{plural} in {bad} of {files}"
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+def _message_credentials(scrubber: Scrubber, message: Message, where: str) -> list[tuple[str, str]]:
+    found = scrubber.find_in_headers(message.headers, f"{where}.headers")
+    if message.has_json:
+        found += scrubber.find_in_json(message.json, f"{where}.json")
+    elif message.text is not None:
+        found += scrubber.find_in_text(message.text, f"{where}.text")
+    elif message.base64 is not None:
+        try:
+            raw = base64.b64decode(message.base64)
+        except (binascii.Error, ValueError):
+            raw = b""
+        found += scrubber.find_in_text(raw.decode("latin-1"), f"{where}.base64")
+    return [(f.where, f"{f.kind} ({f.preview})") for f in found]
+
+
+def interaction_credentials(
+    interaction: Interaction, scrubber: Scrubber | None = None
+) -> list[tuple[str, str]]:
+    """``(field, description)`` for every credential in one interaction."""
+    scrubber = scrubber or Scrubber()
+    request = interaction.request
+    found = [
+        (f.where, f"{f.kind} ({f.preview})")
+        for f in scrubber.find_in_query(request.query, "request.query")
+    ]
+    found += _message_credentials(scrubber, request, "request")
+    found += _message_credentials(scrubber, interaction.response, "response")
+    return found
+
+
+def _raw_credentials(scrubber: Scrubber, text: str) -> list[tuple[str, str, str]]:
+    """``(field, kind, description)`` for key-shaped strings in raw text, by line."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        for finding in scrubber.find_in_text(line, f"line {number}"):
+            found.append((finding.where, finding.kind, f"{finding.kind} ({finding.preview})"))
+    return found
+
+
+def _scan_file(path: Path, scrubber: Scrubber) -> list[Problem]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CassetteError(path, f"cannot read: {exc.strerror}; check the path") from None
+    text = raw.decode("utf-8", "replace") if _is_utf8(raw) else raw.decode("latin-1")
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    try:
+        cassette = Cassette.from_bytes(raw, path=path)
+    except CassetteError:
+        cassette = None
+    if cassette is not None:
+        for number, interaction in enumerate(cassette.interactions):
+            for where, description in interaction_credentials(interaction, scrubber):
+                seen.add(description)
+                problems.append(Problem(str(path), number, where, "credential", description))
+    for where, _kind, description in _raw_credentials(scrubber, text):
+        if description not in seen:
+            problems.append(Problem(str(path), None, where, "credential", description))
+    return problems
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def scan_paths(paths: Iterable[str | os.PathLike[str]], scrubber: Scrubber | None = None) -> Report:
+    """The credential check alone, over cassettes and any other file named (as raw text).
+    A missing path is a :class:`CassetteError`."""
+    scrubber = scrubber or Scrubber()
+    report = Report()
+    for raw in paths:
+        path = Path(raw)
+        files = cassette_paths([path]) if path.is_dir() else list(iter_cassette_files([path]))
+        for file in files:
+            report.files.append(str(file))
+            report.problems.extend(_scan_file(file, scrubber))
+    return report
+
+
+# --------------------------------------------------------------------------- drift
+
+
+def object_model(method: str, path: str, status: int) -> type[ResponseModel] | None:
+    """The model a successful response to this request must match, if it returns an object."""
+    if not 200 <= status < 300:
+        return None
+    if _RUN_PATH.search(path) or (method == "POST" and _CREATE_RUN_PATH.search(path)):
+        return Run
+    if _THREAD_PATH.search(path) or (method == "POST" and _CREATE_THREAD_PATH.search(path)):
+        return Thread
+    return None
+
+
+def _shown(value: object, scrubber: Scrubber) -> str:
+    text = scrubber.scrub_text(repr(scrubber.scrub_json(value)))
+    return text if len(text) <= _VALUE_PREVIEW else text[: _VALUE_PREVIEW - 3] + "..."
+
+
+def interaction_drift(
+    interaction: Interaction, scrubber: Scrubber | None = None
+) -> list[tuple[str, str]]:
+    """``(field, description)`` for each way a recorded object or error departs from the models."""
+    scrubber = scrubber or Scrubber()
+    request, response = interaction.request, interaction.response
+    model = object_model(request.method, request.path, response.status)
+    found: list[tuple[str, str]] = []
+    if model is not None:
+        if not response.has_json:
+            return [("response", f"expected a JSON {model.__name__} body, got none")]
+        for drift in find_drift(model, response.json):
+            found.append(
+                (
+                    f"response.json.{drift.path}",
+                    f"{drift.reason} (value: {_shown(drift.value, scrubber)})",
+                )
+            )
+    elif (
+        response.status >= 400
+        and response.has_json
+        and _is_api_path(request.path)
+        and not _is_envelope(response.json)
+    ):
+        found.append(
+            (
+                "response.json",
+                'not the API error envelope {"error": {message, type, param, code}}',
+            )
+        )
+    return found
+
+
+def _is_api_path(path: str) -> bool:
+    return "/threads" in path
+
+
+def _is_envelope(body: object) -> bool:
+    try:
+        ErrorResponse.model_validate(body)
+    except ValueError:
+        return False
+    return True
+
+
+def verify_paths(
+    paths: Iterable[str | os.PathLike[str]], scrubber: Scrubber | None = None
+) -> Report:
+    """Parse every cassette, check recorded objects against the models and look for
+    credentials. An unreadable cassette raises :class:`CassetteError`."""
+    scrubber = scrubber or Scrubber()
+    report = Report()
+    files = cassette_paths(paths)
+    if not files:
+        raise CassetteError("<none>", "no cassette named; pass files or directories")
+    for path in files:
+        cassette = load_cassette(path)
+        report.files.append(str(path))
+        for number, interaction in enumerate(cassette.interactions):
+            for where, description in interaction_drift(interaction, scrubber):
+                report.problems.append(Problem(str(path), number, where, "drift", description))
+        report.problems.extend(_scan_file(path, scrubber))
+    return report
