@@ -20,6 +20,16 @@ from harness.models import (
     error_response,
     find_drift,
 )
+from harness.factory import (
+    FactoryError,
+    RunFactory,
+    ThreadFactory,
+    run_variants,
+    thread_variants,
+    to_sdk,
+    variant_id,
+)
+from harness.rules import InconsistentObjectError, assert_consistent, check_run, check_thread
 
 try:
     __version__ = version("assistants-harness")
@@ -30,6 +40,17 @@ __all__ = [
     "Drift",
     "ErrorObject",
     "ErrorResponse",
+    "FactoryError",
+    "InconsistentObjectError",
+    "RunFactory",
+    "ThreadFactory",
+    "assert_consistent",
+    "check_run",
+    "check_thread",
+    "run_variants",
+    "thread_variants",
+    "to_sdk",
+    "variant_id",
     "Metadata",
     "ModifyRunRequest",
     "ModifyThreadRequest",
