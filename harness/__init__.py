@@ -8,6 +8,15 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from harness.factory import (
+    FactoryError,
+    RunFactory,
+    ThreadFactory,
+    run_variants,
+    thread_variants,
+    to_sdk,
+    variant_id,
+)
 from harness.models import (
     Drift,
     ErrorObject,
@@ -19,15 +28,6 @@ from harness.models import (
     Thread,
     error_response,
     find_drift,
-)
-from harness.factory import (
-    FactoryError,
-    RunFactory,
-    ThreadFactory,
-    run_variants,
-    thread_variants,
-    to_sdk,
-    variant_id,
 )
 from harness.rules import InconsistentObjectError, assert_consistent, check_run, check_thread
 
@@ -42,21 +42,21 @@ __all__ = [
     "ErrorResponse",
     "FactoryError",
     "InconsistentObjectError",
-    "RunFactory",
-    "ThreadFactory",
-    "assert_consistent",
-    "check_run",
-    "check_thread",
-    "run_variants",
-    "thread_variants",
-    "to_sdk",
-    "variant_id",
     "Metadata",
     "ModifyRunRequest",
     "ModifyThreadRequest",
     "Run",
+    "RunFactory",
     "Thread",
+    "ThreadFactory",
     "__version__",
+    "assert_consistent",
+    "check_run",
+    "check_thread",
     "error_response",
     "find_drift",
+    "run_variants",
+    "thread_variants",
+    "to_sdk",
+    "variant_id",
 ]
