@@ -67,8 +67,9 @@ Flavor = Literal["openai", "azure"]
 
 HARNESS_PREFIX = "/v1/_harness"
 CREATED_AT_BASE = 1_717_200_000
-"""created_at of the first object created through the API (2024-06-01); +1 s per creation,
-so that recording the same calls twice gives the same bytes."""
+"""Earliest created_at of an object created through the API (2024-06-01). The clock starts
+after the newest seeded object and ticks 1 s per creation, so that recording the same calls
+twice gives the same bytes."""
 RUN_EXPIRY_SECONDS = 600
 DEFAULT_MODEL = "gpt-4o"
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant."
@@ -121,7 +122,9 @@ def _not_found(kind: str, object_id: str) -> EmulatorError:
 
 
 def _check_prefix(param: str, value: str, prefix: str) -> None:
-    if not value.startswith(prefix):
+    """A well-formed id is ``<prefix>_`` and at least one more character; the message names
+    the prefix without the underscore, as the API's does."""
+    if not value.startswith(f"{prefix}_") or len(value) == len(prefix) + 1:
         raise EmulatorError(
             400,
             f"Invalid '{param}': '{value}'. Expected an ID that begins with '{prefix}'.",
@@ -170,13 +173,8 @@ class Store:
             self.threads = {thread["id"]: thread for thread in threads}
             self.runs = {run["id"]: run for run in runs}
             self._ids = _IdSequence(self.seed)
-            self._created = 0
-
-    @contextmanager
-    def locked(self) -> Iterator[Store]:
-        """Hold the lock while inspecting or changing several objects at once."""
-        with self.lock:
-            yield self
+            stamps = [int(obj["created_at"]) for obj in (*threads, *runs)]
+            self._clock = max([CREATED_AT_BASE, *stamps])
 
     def snapshot(self) -> JSON:
         """Every stored object: ``{"threads": [...], "runs": [...]}`` (copies)."""
@@ -213,9 +211,10 @@ class Store:
 
     # ----------------------------------------------------------------- changes
 
-    def _tick(self) -> int:
-        self._created += 1
-        return CREATED_AT_BASE + self._created
+    def _tick(self, not_before: int = 0) -> int:
+        """The next created_at: one second after the last one, never before ``not_before``."""
+        self._clock = max(self._clock + 1, not_before)
+        return self._clock
 
     def _new_id(self, prefix: str) -> str:
         while True:
@@ -238,9 +237,9 @@ class Store:
 
     def create_run(self, thread_id: str, request: CreateRunRequest) -> JSON:
         with self.lock:
-            self.thread(thread_id)
+            thread = self.thread(thread_id)
             given = request.to_dict()
-            created_at = self._tick()
+            created_at = self._tick(not_before=thread["created_at"])
             run: JSON = {
                 "id": self._new_id("run_"),
                 "object": "thread.run",
@@ -320,16 +319,14 @@ def _seeded_objects(seed: int) -> tuple[list[JSON], list[JSON]]:
     """The factory's variants as wire dicts: every run with the thread it belongs to."""
     from harness.factory import RunFactory, ThreadFactory
 
-    threads: dict[str, JSON] = {}
-    runs: list[JSON] = []
     thread_factory = ThreadFactory(seed)
-    for thread in thread_factory.variants():
-        threads[thread.id] = thread.to_dict()
+    threads = [thread.to_dict() for thread in thread_factory.variants()]
+    runs: list[JSON] = []
     for run in RunFactory(seed).variants():
         runs.append(run.to_dict())
-        if run.thread_id not in threads:
-            threads[run.thread_id] = thread_factory.build(id=run.thread_id).to_dict()
-    return list(threads.values()), runs
+        # The run's own thread, created a minute before it.
+        threads.append(thread_factory.build_dict(id=run.thread_id, created_at=run.created_at - 60))
+    return threads, runs
 
 
 def _adopted_thread(seed: int, thread_id: str) -> JSON:
