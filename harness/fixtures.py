@@ -14,8 +14,15 @@ import pytest
 
 if TYPE_CHECKING:
     from harness.emulator import RunningEmulator
+    from harness.factory import RunFactory, ThreadFactory
 
-__all__: list[str] = ["_harness_emulator_server", "harness_emulator"]
+__all__: list[str] = [
+    "_harness_emulator_server",
+    "harness_emulator",
+    "pytest_generate_tests",
+    "run_factory",
+    "thread_factory",
+]
 
 
 def _session_seed(config: pytest.Config) -> int:
@@ -38,3 +45,59 @@ def harness_emulator(_harness_emulator_server: RunningEmulator) -> RunningEmulat
     ``.client()``/``.async_client()`` for ready SDK clients."""
     _harness_emulator_server.store.reset()
     return _harness_emulator_server
+
+
+# --------------------------------------------------------------------------- factories
+
+
+def _test_seed(request: pytest.FixtureRequest) -> int:
+    """Stable per-test seed: session seed + node id (crc32, not Python's salted hash())."""
+    import zlib
+
+    key = f"{_session_seed(request.config)}:{request.node.nodeid}"
+    return zlib.crc32(key.encode("utf-8"))
+
+
+@pytest.fixture
+def run_factory(request: pytest.FixtureRequest) -> RunFactory:
+    """A ``RunFactory`` seeded from ``--harness-seed`` (ini ``harness_seed``) and the test id:
+    the same test gets the same runs in every session, whatever the test order."""
+    from harness.factory import RunFactory
+
+    return RunFactory(_test_seed(request))
+
+
+@pytest.fixture
+def thread_factory(request: pytest.FixtureRequest) -> ThreadFactory:
+    """A ``ThreadFactory`` seeded like :func:`run_factory`."""
+    from harness.factory import ThreadFactory
+
+    return ThreadFactory(_test_seed(request))
+
+
+def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0] if marker.args else marker.kwargs.get("argnames", ())
+        if isinstance(names, str):
+            names = [part.strip() for part in names.split(",")]
+        if name in names:
+            return True
+    return False
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run a test that takes ``run_variant`` (``thread_variant``) once per factory variant,
+    with readable ids such as ``test_x[completed-json_schema]``."""
+    wanted = [
+        name
+        for name in ("run_variant", "thread_variant")
+        if name in metafunc.fixturenames and not _parametrized_by_test(metafunc, name)
+    ]
+    if not wanted:
+        return
+    from harness.factory import run_variants, thread_variants, variant_id
+
+    seed = _session_seed(metafunc.config)
+    for name in wanted:
+        objects = run_variants(seed) if name == "run_variant" else thread_variants(seed)
+        metafunc.parametrize(name, objects, ids=[variant_id(obj) for obj in objects])
