@@ -7,9 +7,23 @@ Names are prefixed or distinct so the plugin loads beside pytest-recording and p
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterator, Mapping
+from pathlib import Path
+
 import pytest
 
+from harness.cassette import CassetteError
 from harness.fixtures import *  # noqa: F403  (fixtures are registered by being module attributes)
+from harness.offline import OfflineGuard
+from harness.recorder import (
+    DRIFT_MODES,
+    RECORD_MODES,
+    CassetteConfig,
+    Patches,
+    Recording,
+    cassette_path,
+    default_mode,
+)
 
 MARKERS = (
     "cassette(name=None, **options): record/replay this test's HTTP traffic in a harness "
@@ -27,9 +41,197 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Session seed for the run_factory/thread_factory fixtures (default: 0).",
     )
     parser.addini("harness_seed", "Session seed for the factory fixtures.", default="0")
+    _add_cassette_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the markers so ``pytest --markers`` lists them and --strict-markers passes."""
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
+    _configure_cassettes(config)
+
+
+# --------------------------------------------------------------------------- cassettes
+
+RECORDING_KEY = pytest.StashKey["Recording"]()
+_PATCHES_KEY = pytest.StashKey["Patches"]()
+_DEFAULT_CONFIG_KEY = pytest.StashKey["CassetteConfig"]()
+_WRITTEN_KEY = pytest.StashKey["set[Path]"]()
+_OFFLINE_KEY = pytest.StashKey["OfflineGuard"]()
+
+
+def _add_cassette_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness")
+    group.addoption(
+        "--cassette-mode",
+        choices=RECORD_MODES,
+        default=None,
+        help="Record mode for harness cassettes: none (replay only), once (record if the file "
+        "is missing), new_episodes, all, rewrite (re-record from scratch). Default: once, or "
+        "none when the CI environment variable is set.",
+    )
+    group.addoption(
+        "--cassette-dir",
+        default=None,
+        help="Directory of harness cassettes (default: <rootdir>/cassettes).",
+    )
+    group.addoption(
+        "--offline",
+        action="store_true",
+        default=None,
+        help="Refuse every connection that is not to loopback (127.0.0.1, ::1).",
+    )
+    group.addoption(
+        "--harness-drift",
+        choices=DRIFT_MODES,
+        default=None,
+        help="Modify-run/thread responses that depart from the models: warn (default), "
+        "error (fail the test) or off.",
+    )
+    parser.addini("cassette_mode", "Default harness cassette record mode.", default="")
+    parser.addini("cassette_dir", "Harness cassette directory, relative to the rootdir.")
+    parser.addini("harness_offline", "Refuse non-loopback connections.", type="bool", default=False)
+    parser.addini("harness_drift", "warn, error or off for model drift.", default="warn")
+    parser.addini("cassette_scrub_headers", "Extra header names to redact.", type="linelist")
+    parser.addini("cassette_scrub_query_params", "Extra query names to redact.", type="linelist")
+    parser.addini("cassette_scrub_body_fields", "Extra JSON fields to redact.", type="linelist")
+    parser.addini(
+        "cassette_scrub_patterns",
+        "Extra 'name = regex' lines; matching strings are redacted everywhere.",
+        type="linelist",
+    )
+
+
+def _session_config(config: pytest.Config) -> CassetteConfig:
+    """The session's default cassette configuration from options, ini keys and CI."""
+    mode = config.getoption("cassette_mode") or config.getini("cassette_mode") or default_mode()
+    directory = config.getoption("cassette_dir") or config.getini("cassette_dir") or "cassettes"
+    patterns = []
+    for line in config.getini("cassette_scrub_patterns"):
+        name, sep, expr = line.partition("=")
+        if not sep or not name.strip() or not expr.strip():
+            raise pytest.UsageError(
+                f"ini key cassette_scrub_patterns: {line!r} is not 'name = regular expression'"
+            )
+        patterns.append((name.strip(), expr.strip()))
+    try:
+        return CassetteConfig(
+            mode=mode,
+            cassette_dir=Path(config.rootpath, directory),
+            drift=config.getoption("harness_drift") or config.getini("harness_drift"),
+            scrub_headers=tuple(config.getini("cassette_scrub_headers")),
+            scrub_query_params=tuple(config.getini("cassette_scrub_query_params")),
+            scrub_body_fields=tuple(config.getini("cassette_scrub_body_fields")),
+            scrub_patterns=tuple(patterns),
+        )
+    except ValueError as exc:
+        raise pytest.UsageError(f"harness cassette configuration: {exc}") from None
+
+
+def _configure_cassettes(config: pytest.Config) -> None:
+    config.stash[_DEFAULT_CONFIG_KEY] = _session_config(config)
+    config.stash[_PATCHES_KEY] = Patches()
+    config.stash[_WRITTEN_KEY] = set()
+    if config.getoption("offline") or config.getini("harness_offline"):
+        guard = OfflineGuard()
+        guard.install()
+        config.stash[_OFFLINE_KEY] = guard
+        config.add_cleanup(guard.uninstall)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked ``cassette`` uses the ``cassette`` fixture, set up before its others
+    (so traffic from its function-scoped fixtures is recorded too)."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is not None and "cassette" not in names and item.get_closest_marker("cassette"):
+            names.insert(0, "cassette")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """Fail a test with the harness's own message when a request missed its cassette, drift
+    was found in error mode, or ``--offline`` refused a connection: HTTP clients wrap these
+    errors in their own (the SDK reports "Connection error.")."""
+    guard = item.config.stash.get(_OFFLINE_KEY, None)
+    blocked_before = len(guard.blocked) if guard else 0
+    failure: BaseException | None = None
+    result: object = None
+    try:
+        result = yield
+    except BaseException as exc:
+        failure = exc
+    problem = _harness_problem(item, guard, blocked_before)
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    if failure is not None:
+        raise failure
+    return result
+
+
+def _harness_problem(item: pytest.Item, guard: OfflineGuard | None, blocked: int) -> str:
+    if guard is not None and len(guard.blocked) > blocked:
+        return guard.blocked[blocked]
+    recording = item.stash.get(RECORDING_KEY, None)
+    if recording is None:
+        return ""
+    if recording.misses:
+        return recording.misses[0]
+    if recording.drift_errors:
+        return "harness drift (--harness-drift=error):\n" + "\n".join(recording.drift_errors)
+    return ""
+
+
+@pytest.fixture(scope="session")
+def cassette_config(pytestconfig: pytest.Config) -> CassetteConfig:
+    """The cassette configuration for every test; override it in ``conftest.py`` (return a
+    :class:`harness.recorder.CassetteConfig`, e.g. ``cassette_config.replace(...)``, or a dict
+    of the fields to change)."""
+    return pytestconfig.stash[_DEFAULT_CONFIG_KEY]
+
+
+def _test_config(request: pytest.FixtureRequest, base: object) -> tuple[CassetteConfig, str | None]:
+    default = request.config.stash[_DEFAULT_CONFIG_KEY]
+    if isinstance(base, Mapping):
+        config = default.replace(**base)
+    elif isinstance(base, CassetteConfig):
+        config = base
+    else:
+        raise TypeError(
+            f"cassette_config returned {type(base).__name__}; return a CassetteConfig or a dict"
+        )
+    name: str | None = None
+    marker = request.node.get_closest_marker("cassette")
+    if marker is not None:
+        if len(marker.args) > 1 or (marker.args and not isinstance(marker.args[0], str)):
+            raise TypeError("@pytest.mark.cassette takes at most one positional arg, the name")
+        name = marker.args[0] if marker.args else marker.kwargs.get("name")
+        options = {k: v for k, v in marker.kwargs.items() if k != "name"}
+        if options:
+            config = config.replace(**options)
+    # An explicit --cassette-mode on the command line wins over conftest and markers.
+    if request.config.getoption("cassette_mode"):
+        config = config.replace(mode=request.config.getoption("cassette_mode"))
+    return config, name
+
+
+@pytest.fixture
+def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterator[Recording]:
+    """Record or replay this test's HTTP traffic (httpx2, httpx, requests) in a harness
+    cassette; yields the active :class:`harness.recorder.Recording` (``interactions``,
+    ``played``, ``recorded``, ``all_played``, ``path``, ``mode``)."""
+    config, name = _test_config(request, cassette_config)
+    node = request.node
+    test_name = node.nodeid.split("::", 1)[-1]
+    path = cassette_path(config.cassette_dir, Path(node.path), test_name, name)
+    quoted = "'" + node.nodeid.replace("'", "'\\''") + "'"
+    try:
+        recording = Recording.open(
+            path, config, rerecord_command=f"pytest {quoted} --cassette-mode=rewrite"
+        )
+    except CassetteError as exc:
+        pytest.fail(f"harness cassette: {exc}", pytrace=False)
+    node.stash[RECORDING_KEY] = recording
+    with request.config.stash[_PATCHES_KEY].active(recording):
+        yield recording
+    recording.save(request.config.stash[_WRITTEN_KEY])

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.cassette import Interaction, Message
+from harness.cassette import Interaction, Message, Request
 
 __all__ = [
     "PLACEHOLDER_PREFIX",
@@ -26,6 +26,7 @@ __all__ = [
     "ScrubRules",
     "Scrubber",
     "clean_interaction",
+    "clean_request",
     "find_credentials",
     "is_placeholder",
     "is_volatile_header",
@@ -362,3 +363,15 @@ def clean_interaction(interaction: Interaction, scrubber: Scrubber | None = None
     _clean_message(response, scrubber)
     request.query = scrubber.scrub_query(request.query)
     return Interaction(request, response)
+
+
+def clean_request(request: Request, scrubber: Scrubber | None = None) -> Request:
+    """A live request as it would be stored (see :func:`clean_interaction`). Matching compares
+    the cleaned live request with the stored one, so a request carrying a credential in its
+    query or body still matches the recording that holds the placeholder:
+    ``cassette.play(clean_request(request, scrubber))`` is how the plugin (and the CLI) look up."""
+    scrubber = scrubber or Scrubber()
+    cleaned = copy.deepcopy(request)
+    _clean_message(cleaned, scrubber)
+    cleaned.query = scrubber.scrub_query(cleaned.query)
+    return cleaned

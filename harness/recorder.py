@@ -1,0 +1,590 @@
+"""The vcrpy integration: record HTTP traffic into a harness cassette and replay it.
+
+How it plugs into vcrpy, and why
+--------------------------------
+vcrpy does two jobs: it *patches* HTTP libraries (its stubs intercept every request and ask a
+cassette object ``can_play_response_for`` / ``play_response`` / ``append``), and it *stores*
+(its ``Cassette`` matches by scanning every recorded request, O(N) per request, and writes
+YAML). We keep the first job and replace the second: :class:`Recording` is a cassette object
+with the interface the stubs call, backed by :class:`harness.cassette.Cassette`, whose index
+answers in O(1) with the same :func:`harness.cassette.match_key` the CLI uses.
+
+Per-test cost matters, so the patchers are built once per process (:class:`Patches`), for the
+libraries this harness supports only (httpx2 — the official SDK's client —, httpx and
+requests), around a :class:`_Slot` that forwards to whichever recording is active; a test
+only enters and exits the prepared ``mock.patch`` objects.
+
+What reaches disk goes through :func:`harness.scrub.clean_interaction` (the same function the
+CLI's ``regenerate`` uses), and a live request is cleaned the same way before lookup
+(:func:`harness.scrub.clean_request`), so a request carrying a key still matches the recording
+that holds its placeholder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import difflib
+import hashlib
+import json
+import os
+import re
+import sys
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+from harness.cassette import Cassette, CassetteError, Interaction, Request, Response
+from harness.scrub import Scrubber, ScrubRules, clean_interaction, clean_request
+
+if sys.platform != "win32":
+    import fcntl
+
+__all__ = [
+    "DRIFT_MODES",
+    "RECORD_MODES",
+    "CassetteConfig",
+    "CassetteMissError",
+    "HarnessDriftWarning",
+    "Patches",
+    "Recording",
+    "cassette_path",
+    "default_mode",
+    "safe_name",
+]
+
+RecordMode = Literal["none", "once", "new_episodes", "all", "rewrite"]
+DriftMode = Literal["warn", "error", "off"]
+RECORD_MODES: tuple[RecordMode, ...] = ("none", "once", "new_episodes", "all", "rewrite")
+DRIFT_MODES: tuple[DriftMode, ...] = ("warn", "error", "off")
+SUPPORTED_LIBRARIES = ("httpx2", "httpx", "requests")
+MAX_NAME = 80
+
+
+class HarnessDriftWarning(UserWarning):
+    """A recorded or replayed modify response departs from the Run/Thread models."""
+
+
+class CassetteMissError(Exception):
+    """A request the cassette cannot answer in a mode that forbids recording it."""
+
+
+@dataclass(frozen=True)
+class CassetteConfig:
+    """Everything that decides how one test's cassette behaves.
+
+    The plugin builds the session default from options and ini keys; a project overrides the
+    ``cassette_config`` fixture, and a test's ``@pytest.mark.cassette(**options)`` overrides
+    single fields for that test.
+    """
+
+    mode: RecordMode = "once"
+    cassette_dir: Path = Path("cassettes")
+    drift: DriftMode = "warn"
+    scrub_headers: tuple[str, ...] = ()
+    scrub_query_params: tuple[str, ...] = ()
+    scrub_body_fields: tuple[str, ...] = ()
+    scrub_patterns: tuple[tuple[str, str], ...] = ()
+    """``(placeholder name, regular expression)`` pairs."""
+
+    def __post_init__(self) -> None:
+        if self.mode not in RECORD_MODES:
+            raise ValueError(f"cassette mode {self.mode!r} is not one of {', '.join(RECORD_MODES)}")
+        if self.drift not in DRIFT_MODES:
+            raise ValueError(f"drift mode {self.drift!r} is not one of {', '.join(DRIFT_MODES)}")
+        for name in ("scrub_headers", "scrub_query_params", "scrub_body_fields"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, (value,))
+            else:
+                object.__setattr__(self, name, tuple(value))
+        patterns: Any = self.scrub_patterns
+        pairs = patterns.items() if isinstance(patterns, Mapping) else patterns
+        object.__setattr__(self, "scrub_patterns", tuple((str(n), str(p)) for n, p in pairs))
+        object.__setattr__(self, "cassette_dir", Path(self.cassette_dir))
+
+    def replace(self, **changes: Any) -> CassetteConfig:
+        """A copy with ``changes``; an unknown name is a :class:`TypeError` naming it."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise TypeError(
+                f"unknown cassette option(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        return dataclasses.replace(self, **changes)
+
+    def scrub_rules(self) -> ScrubRules:
+        """The user's additions to the built-in scrub rules."""
+        return ScrubRules.from_options(
+            headers=self.scrub_headers,
+            query_params=self.scrub_query_params,
+            body_fields=self.scrub_body_fields,
+            patterns=self.scrub_patterns,
+        )
+
+
+def default_mode(environ: Mapping[str, str] | None = None) -> RecordMode:
+    """``none`` on CI (the ``CI`` environment variable set), ``once`` elsewhere."""
+    value = (environ if environ is not None else os.environ).get("CI", "")
+    return "none" if value.strip().lower() not in ("", "0", "false", "no") else "once"
+
+
+# --------------------------------------------------------------------------- file names
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def safe_name(name: str, limit: int = MAX_NAME) -> str:
+    """``name`` as a portable file name: unsafe runs become ``_``, parametrize brackets
+    become ``-``, and a name over ``limit`` is cut and suffixed with a short hash."""
+    readable = name.replace("::", ".").replace("[", "-").rstrip("]")
+    readable = _UNSAFE.sub("_", readable).strip("._") or "cassette"
+    if len(readable) <= limit:
+        return readable
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{readable[: limit - 9]}-{digest}"
+
+
+def cassette_path(
+    cassette_dir: Path, module_path: Path, test_name: str, explicit: str | None = None
+) -> Path:
+    """``<dir>/<module stem>/<safe test name>.json``, or ``<dir>/<explicit>`` for a name given
+    to the marker (``.json`` added if missing)."""
+    if explicit:
+        relative = Path(explicit)
+        if relative.is_absolute() or ".." in relative.parts:
+            raise ValueError(
+                f"cassette name {explicit!r} must be a relative path inside the cassette dir"
+            )
+        return cassette_dir / (explicit if explicit.endswith(".json") else f"{explicit}.json")
+    return cassette_dir / safe_name(module_path.stem) / f"{safe_name(test_name)}.json"
+
+
+# --------------------------------------------------------------------------- conversion
+
+
+def _header_value(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_header_value(v) for v in value)
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return str(value)
+
+
+def request_from_vcr(vcr_request: Any) -> Request:
+    """A harness request from vcrpy's (scheme, host and port dropped)."""
+    parts = urlsplit(vcr_request.uri)
+    request = Request(
+        method=vcr_request.method.upper(),
+        path=parts.path or "/",
+        query=parse_qsl(parts.query, keep_blank_values=True),
+        headers={str(k): _header_value(v) for k, v in vcr_request.headers.items()},
+    )
+    body = vcr_request.body_bytes if hasattr(vcr_request, "body_bytes") else vcr_request.body
+    if isinstance(body, str):
+        body = body.encode()
+    request.set_body(body or b"")
+    return request
+
+
+def response_from_vcr(data: Mapping[str, Any]) -> Response:
+    """A harness response from vcrpy's response dict."""
+    status = data["status"]
+    response = Response(
+        status=int(status["code"]),
+        reason=str(status.get("message") or ""),
+        headers={str(k): _header_value(v) for k, v in data.get("headers", {}).items()},
+    )
+    body = data.get("body", {}).get("string", b"")
+    response.set_body(body.encode() if isinstance(body, str) else (body or b""))
+    return response
+
+
+def response_to_vcr(response: Response) -> dict[str, Any]:
+    """vcrpy's response dict for a recorded response (bodies are stored decoded)."""
+    body = response.body_bytes
+    headers = {name: [value] for name, value in response.headers.items()}
+    headers["content-length"] = [str(len(body))]
+    return {
+        "status": {"code": response.status, "message": response.reason},
+        "headers": headers,
+        "body": {"string": body},
+    }
+
+
+# --------------------------------------------------------------------------- drift
+
+_THREAD_PATH = re.compile(r"/threads/[^/]+$")
+_RUN_PATH = re.compile(r"/threads/[^/]+/runs/[^/]+$")
+
+
+def drift_problems(interaction: Interaction) -> list[str]:
+    """How a modify-run/modify-thread 2xx response departs from the models (else ``[]``)."""
+    request, response = interaction.request, interaction.response
+    if request.method != "POST" or not 200 <= response.status < 300 or not response.has_json:
+        return []
+    from harness.models import Run, Thread, find_drift
+
+    if _RUN_PATH.search(request.path):
+        model: type[Run] | type[Thread] = Run
+    elif _THREAD_PATH.search(request.path):
+        model = Thread
+    else:
+        return []
+    return [
+        f"{model.__name__} field '{d.path}' = {d.value!r}: {d.reason}"
+        for d in find_drift(model, response.json)
+    ]
+
+
+# --------------------------------------------------------------------------- the recording
+
+
+@dataclass(eq=False, repr=False)
+class Recording:
+    """One test's cassette while the test runs: what the ``cassette`` fixture returns, and
+    the object vcrpy's stubs talk to (``can_play_response_for``, ``play_response``,
+    ``append``, ``write_protected``, ``filter_request``)."""
+
+    path: Path
+    config: CassetteConfig
+    rerecord_command: str = "pytest <test> --cassette-mode=rewrite"
+    loaded: Cassette = field(default_factory=Cassette)
+    """What was on disk when the test started (empty in ``rewrite`` mode)."""
+    recorded: list[Interaction] = field(default_factory=list)
+    """What this test recorded (cleaned), saved when the test ends."""
+    played: list[Interaction] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+    drift_errors: list[str] = field(default_factory=list)
+    existed: bool = False
+    _scrubber: Scrubber = field(default_factory=Scrubber, repr=False)
+    _pending: tuple[Any, Request] | None = field(default=None, repr=False)
+
+    # vcrpy reads these from a cassette object.
+    custom_patches: tuple[Any, ...] = ()
+    skip_patchers: tuple[str, ...] = ()
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        config: CassetteConfig,
+        *,
+        rerecord_command: str,
+        scrubber: Scrubber | None = None,
+    ) -> Recording:
+        """Load ``path`` (unless the mode re-records from scratch); a broken file raises
+        :class:`CassetteError`."""
+        existed = path.is_file()
+        if existed and config.mode != "rewrite":
+            loaded = Cassette.load(path)
+        else:
+            loaded = Cassette(path=path)
+        return cls(
+            path=path,
+            config=config,
+            rerecord_command=rerecord_command,
+            loaded=loaded,
+            existed=existed,
+            _scrubber=scrubber or Scrubber(config.scrub_rules()),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Recording {self.path} mode={self.config.mode} loaded="
+            f"{len(self.loaded.interactions)} played={len(self.played)} "
+            f"recorded={len(self.recorded)}>"
+        )
+
+    # ----------------------------------------------------------------- what tests see
+
+    @property
+    def mode(self) -> RecordMode:
+        return self.config.mode
+
+    @property
+    def interactions(self) -> list[Interaction]:
+        """Loaded interactions followed by the ones recorded in this test."""
+        return [*self.loaded.interactions, *self.recorded]
+
+    @property
+    def play_count(self) -> int:
+        return len(self.played)
+
+    @property
+    def all_played(self) -> bool:
+        """Whether every interaction loaded from the file was played."""
+        return self.loaded.all_played
+
+    def unplayed(self) -> list[Interaction]:
+        return self.loaded.unplayed()
+
+    @property
+    def can_record(self) -> bool:
+        """Whether a request the cassette cannot answer goes to the real server."""
+        mode = self.config.mode
+        return mode in ("new_episodes", "all", "rewrite") or (mode == "once" and not self.existed)
+
+    # ----------------------------------------------------------------- vcrpy's interface
+
+    @property
+    def _path(self) -> str:
+        return str(self.path)
+
+    @property
+    def record_mode(self) -> str:
+        return self.config.mode
+
+    @property
+    def write_protected(self) -> bool:
+        return not self.can_record
+
+    def filter_request(self, vcr_request: Any) -> Any:
+        return vcr_request
+
+    def _cleaned(self, vcr_request: Any) -> Request:
+        pending = self._pending
+        if pending is not None and pending[0] is vcr_request:
+            return pending[1]
+        cleaned = clean_request(request_from_vcr(vcr_request), self._scrubber)
+        self._pending = (vcr_request, cleaned)
+        return cleaned
+
+    def can_play_response_for(self, vcr_request: Any) -> bool:
+        """Whether a recorded response answers the request; a miss in a mode that may not
+        record raises :class:`CassetteMissError` before anything is sent."""
+        request = self._cleaned(vcr_request)
+        if self.config.mode not in ("all", "rewrite") and self.loaded.can_play(request):
+            return True
+        if self.can_record:
+            return False
+        message = self.explain_miss(request)
+        self.misses.append(message)
+        raise CassetteMissError(message)
+
+    def play_response(self, vcr_request: Any) -> dict[str, Any]:
+        interaction = self.loaded.play(self._cleaned(vcr_request))
+        self._pending = None
+        if interaction is None:  # the stubs only call this after can_play_response_for
+            raise CassetteMissError(self.explain_miss(self._cleaned(vcr_request)))
+        self.played.append(interaction)
+        self._check_drift(interaction, len(self.played) - 1, "replayed")
+        return response_to_vcr(interaction.response)
+
+    def append(self, vcr_request: Any, vcr_response: Mapping[str, Any]) -> None:
+        self._pending = None
+        raw = Interaction(request_from_vcr(vcr_request), response_from_vcr(vcr_response))
+        interaction = clean_interaction(raw, self._scrubber)
+        self.recorded.append(interaction)
+        number = len(self.loaded.interactions) + len(self.recorded) - 1
+        self._check_drift(interaction, number, "recorded")
+
+    # ----------------------------------------------------------------- drift
+
+    def _check_drift(self, interaction: Interaction, number: int, how: str) -> None:
+        if self.config.drift == "off":
+            return
+        for problem in drift_problems(interaction):
+            message = (
+                f"{self.path} interaction #{number} ({interaction.request.method} "
+                f"{interaction.request.path}, {how}): {problem}"
+            )
+            if self.config.drift == "error":
+                self.drift_errors.append(message)
+            else:
+                warnings.warn(HarnessDriftWarning(message), stacklevel=2)
+
+    # ----------------------------------------------------------------- miss messages
+
+    def explain_miss(self, request: Request) -> str:
+        """What was asked, the nearest recording with what differs, and how to re-record.
+        ``request`` is already scrubbed, so the message holds no credential."""
+        lines = [
+            f"harness cassette: no recorded response for {request.method} {request.target}",
+            f"  cassette: {self.path} (mode '{self.config.mode}'"
+            + ("" if self.existed else ", file does not exist")
+            + ")",
+            "",
+            "Request:",
+            *_indented_request(request),
+        ]
+        if self.loaded.has_recorded(request):
+            lines += [
+                "",
+                "An identical request was recorded but has already been played: identical "
+                "requests replay once each, in recorded order. This test sends it more often "
+                "than when it was recorded.",
+            ]
+        else:
+            nearest = self.loaded.nearest(request)
+            if nearest is None:
+                lines += ["", "The cassette has no recorded interactions."]
+            else:
+                number = self.loaded.interactions.index(nearest)
+                lines += ["", f"Nearest recorded request (interaction #{number}):"]
+                lines += _indented_request(nearest.request)
+                lines += ["", "What differs (- recorded, + this request):"]
+                lines += _request_diff(nearest.request, request)
+        lines += [
+            "",
+            "To re-record this test's cassette from scratch (run from the rootdir):",
+            f"  {self.rerecord_command}",
+            "or keep what is recorded and add the new requests with --cassette-mode=new_episodes.",
+        ]
+        return "\n".join(lines)
+
+    # ----------------------------------------------------------------- saving
+
+    def save(self, written_this_session: set[Path] | None = None) -> Path | None:
+        """Write what was recorded, atomically, under a lock on the cassette directory (xdist
+        workers writing the same file merge instead of overwriting). Nothing recorded, nothing
+        written. ``rewrite`` replaces the file unless this session already rewrote it."""
+        if not self.recorded:
+            return None
+        with _directory_lock(self.path.parent):
+            merge = self.config.mode != "rewrite" or (
+                written_this_session is not None and self.path in written_this_session
+            )
+            base: list[Interaction] = []
+            if merge and self.path.is_file():
+                base = Cassette.load(self.path).interactions
+            Cassette(path=self.path, interactions=[*base, *self.recorded]).save()
+        if written_this_session is not None:
+            written_this_session.add(self.path)
+        return self.path
+
+
+def _pretty_body(request: Request) -> list[str]:
+    if request.has_json:
+        return json.dumps(request.json, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+    if request.text is not None:
+        return request.text.splitlines() or [""]
+    if request.base64 is not None:
+        return [f"<{len(request.body_bytes)} bytes of binary>"]
+    return []
+
+
+def _indented_request(request: Request) -> list[str]:
+    body = [f"  {line}" for line in _pretty_body(request)]
+    return [f"  {request.method} {request.target}", *body]
+
+
+def _request_diff(recorded: Request, live: Request) -> list[str]:
+    lines = []
+    if recorded.method != live.method:
+        lines.append(f"  method: - {recorded.method}  + {live.method}")
+    if recorded.path != live.path:
+        lines.append(f"  path:   - {recorded.path}  + {live.path}")
+    if sorted(recorded.query) != sorted(live.query):
+        lines.append(f"  query:  - {sorted(recorded.query)}  + {sorted(live.query)}")
+    if recorded.canonical_body() != live.canonical_body():
+        diff = difflib.unified_diff(
+            _pretty_body(recorded),
+            _pretty_body(live),
+            "recorded body",
+            "this request's body",
+            lineterm="",
+        )
+        lines += [f"  {line}" for line in diff]
+    return lines or ["  (nothing that matching compares)"]
+
+
+@contextlib.contextmanager
+def _directory_lock(directory: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on the directory itself: no stray lock files in the repo."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if sys.platform == "win32":  # pragma: no cover - no flock; writes are still atomic
+        yield
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------- patching
+
+
+class _Slot:
+    """The cassette object vcrpy's patched classes hold: forwards to the active recording."""
+
+    _path = "harness"
+    custom_patches: tuple[Any, ...] = ()
+
+    def __init__(self) -> None:
+        self.current: Recording | None = None
+
+    def _active(self) -> Recording:
+        if self.current is None:
+            raise RuntimeError("harness: an HTTP call was intercepted with no active cassette")
+        return self.current
+
+    @property
+    def skip_patchers(self) -> tuple[str, ...]:
+        from vcr.patch import PATCHER_NAMES
+
+        return tuple(name for name in PATCHER_NAMES if name not in SUPPORTED_LIBRARIES)
+
+    @property
+    def write_protected(self) -> bool:
+        return self._active().write_protected
+
+    @property
+    def record_mode(self) -> str:
+        return self._active().record_mode
+
+    def filter_request(self, vcr_request: Any) -> Any:
+        return vcr_request
+
+    def can_play_response_for(self, vcr_request: Any) -> bool:
+        return self._active().can_play_response_for(vcr_request)
+
+    def play_response(self, vcr_request: Any) -> dict[str, Any]:
+        return self._active().play_response(vcr_request)
+
+    def append(self, vcr_request: Any, vcr_response: Mapping[str, Any]) -> None:
+        self._active().append(vcr_request, vcr_response)
+
+
+class Patches:
+    """vcrpy's patchers for httpx2, httpx and requests, built once and entered per test."""
+
+    def __init__(self) -> None:
+        self._slot = _Slot()
+        self._patchers: Sequence[Any] | None = None
+
+    def _build(self) -> Sequence[Any]:
+        if self._patchers is None:
+            from vcr.patch import CassettePatcherBuilder
+
+            self._patchers = list(CassettePatcherBuilder(self._slot).build())
+        return self._patchers
+
+    @contextlib.contextmanager
+    def active(self, recording: Recording) -> Iterator[Recording]:
+        """Route intercepted HTTP calls to ``recording`` for the duration of the block."""
+        if self._slot.current is not None:
+            raise RuntimeError("harness: a cassette is already active (nested cassettes)")
+        patchers = self._build()
+        self._slot.current = recording
+        entered = []
+        try:
+            for patcher in patchers:
+                patcher.__enter__()
+                entered.append(patcher)
+            yield recording
+        finally:
+            for patcher in reversed(entered):
+                patcher.__exit__(None, None, None)
+            self._slot.current = None
+
+
+def cassette_error_line(error: CassetteError) -> str:
+    """A broken cassette as one line with what to do."""
+    return f"harness cassette: {error}"
