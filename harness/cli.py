@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from harness import __version__
+from harness.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES
 
 if TYPE_CHECKING:
     from harness.verify import Report
@@ -181,3 +182,106 @@ def synthesize(directory: str, seed: int) -> None:
     with _input_errors("synthesize"):
         written = write_cassettes(directory, seed)
     click.echo(f"harness synthesize: wrote {len(written)} cassettes under {directory}", err=True)
+
+
+# --------------------------------------------------------------------------- generate
+
+
+class _OneLineUsageCommand(click.Command):
+    """Reports a bad option value as one line (``harness generate: ...``), exit 2."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            click.echo(f"harness {self.name}: {exc.format_message()}", err=True)
+            ctx.exit(2)
+
+
+@main.command(cls=_OneLineUsageCommand)
+@click.argument("kind", type=click.Choice(["run", "thread"]))
+@click.option("--count", "-n", type=click.IntRange(min=1), help="How many objects (default 1).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same bytes.")
+@click.option("--status", type=click.Choice(RUN_STATUSES), help="Runs only.")
+@click.option(
+    "--response-format",
+    type=click.Choice(RESPONSE_FORMAT_KINDS),
+    help="Runs only: the response_format kind.",
+)
+@click.option(
+    "--all-variants",
+    is_flag=True,
+    help="Every variant (runs: status x response_format; threads: tool_resources x metadata); "
+    "--status/--response-format filter them.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "jsonl"]),
+    default="json",
+    show_default=True,
+    help="A JSON array, or one object per line.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (written atomically).")
+def generate(
+    kind: str,
+    count: int | None,
+    seed: int,
+    status: str | None,
+    response_format: str | None,
+    all_variants: bool,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Generate consistent Run or Thread objects from a seed, to stdout or a file.
+
+    \b
+    Example:
+      harness generate run --count 3 --status requires_action --format jsonl
+      harness generate thread --all-variants -o threads.json
+    """
+    from harness.cassette import atomic_write_text
+    from harness.factory import FactoryError, RunFactory, ThreadFactory
+
+    ctx = click.get_current_context()
+
+    def usage_error(message: str) -> None:
+        click.echo(f"harness generate: {message}", err=True)
+        ctx.exit(2)
+
+    if kind == "thread" and (status or response_format):
+        usage_error("--status and --response-format apply to runs only; drop them for threads")
+    if all_variants and count is not None:
+        usage_error("--all-variants and --count exclude each other; use one")
+    overrides = {k: v for k, v in (("status", status), ("response_format", response_format)) if v}
+    try:
+        factory = RunFactory(seed) if kind == "run" else ThreadFactory(seed)
+        if all_variants:
+            variants = (obj.to_dict() for obj in factory.variants())
+            items = [
+                item
+                for item in variants
+                if all(_format_kind(item.get(k)) == v for k, v in overrides.items())
+            ]
+        else:
+            items = [factory.build_dict(**overrides) for _ in range(count or 1)]
+    except FactoryError as exc:
+        usage_error(str(exc))
+        return
+    if fmt == "jsonl":
+        text = "".join(json.dumps(item) + "\n" for item in items)
+    else:
+        text = json.dumps(items, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with _input_errors("generate"):
+        atomic_write_text(output, text)
+    click.echo(f"harness generate: wrote {len(items)} {kind}(s) to {output}", err=True)
+
+
+def _format_kind(value: object) -> object:
+    """``"auto"`` or a response format's ``type``; anything else as is (status)."""
+    if isinstance(value, dict):
+        return value.get("type")
+    return value

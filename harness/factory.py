@@ -315,8 +315,8 @@ class ThreadFactory(_Factory):
             "id": self._id("thread_"),
             "object": "thread",
             "created_at": EPOCH_BASE + self._below(EPOCH_SPAN),
-            "metadata": metadata,
             "tool_resources": resources,
+            "metadata": metadata,
         }
         for key, value in ov.items():
             if key not in ("tool_resources", "metadata"):
@@ -472,7 +472,7 @@ class RunFactory(_Factory):
             if choice_ov.get("type") == "function" and isinstance(function, dict):
                 forced_name = function.get("name")
         if "tools" in ov:
-            tools, functions = self._tools_from(ov["tools"])
+            tools, functions = self._tools_from(ov["tools"], forced_name)
         else:
             wanted = []
             if choice_kind in ("code_interpreter", "file_search"):
@@ -592,23 +592,24 @@ class RunFactory(_Factory):
         elif isinstance(metadata, int):
             metadata = self._metadata(metadata)
 
+        # Keys in Run's field order, so that this dict and ``Run.to_dict()`` serialise alike.
         data: Json = {
             "id": self._id("run_"),
             "object": "thread.run",
             "created_at": created_at,
-            "assistant_id": self._id("asst_"),
             "thread_id": thread_id,
+            "assistant_id": self._id("asst_"),
             "status": status,
-            "started_at": started_at,
+            "required_action": required_action,
+            "last_error": last_error,
             "expires_at": expires_at,
+            "started_at": started_at,
             "cancelled_at": stamps["cancelled_at"],
             "failed_at": stamps["failed_at"],
             "completed_at": stamps["completed_at"],
-            "required_action": required_action,
-            "last_error": last_error,
+            "incomplete_details": details,
             "model": self._pick(_MODELS),
             "instructions": self._pick(pools.sentences),
-            "incomplete_details": details,
             "tools": tools,
             "metadata": metadata,
             "usage": usage,
@@ -617,9 +618,9 @@ class RunFactory(_Factory):
             "max_prompt_tokens": max_prompt,
             "max_completion_tokens": max_completion,
             "truncation_strategy": truncation,
-            "response_format": fmt,
             "tool_choice": tool_choice,
             "parallel_tool_calls": parallel,
+            "response_format": fmt,
         }
         for key, value in ov.items():
             if key not in _RUN_EXPANDED:
