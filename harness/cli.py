@@ -184,6 +184,72 @@ def synthesize(directory: str, seed: int) -> None:
     click.echo(f"harness synthesize: wrote {len(written)} cassettes under {directory}", err=True)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--target",
+    default=None,
+    metavar="URL",
+    help="Backend base URL (scheme://host[:port]); default: the built-in emulator.",
+)
+@click.option(
+    "--api-key-env",
+    default="OPENAI_API_KEY",
+    show_default=True,
+    metavar="NAME",
+    help="Environment variable holding the key for --target.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change (a diff); write nothing.")
+def regenerate(paths: tuple[str, ...], target: str | None, api_key_env: str, dry_run: bool) -> None:
+    """Re-send every recorded request, in order, and rewrite each cassette (scrubbed,
+    atomically) with the new responses. Exit 1 if any file failed, 2 for bad input.
+
+    \b
+    Example:
+      harness regenerate cassettes/ --dry-run
+      OPENAI_API_KEY=... harness regenerate cassettes/ --target http://127.0.0.1:8000
+    """
+    from harness.regenerate import RegenerateError, api_key_from_env
+    from harness.regenerate import regenerate as run
+    from harness.verify import load_cassettes
+
+    with _input_errors("regenerate"):
+        cassettes = load_cassettes(paths)
+        total = sum(len(c.interactions) for c in cassettes)
+        key = api_key_from_env(api_key_env) if target else None
+        if target and not key:
+            raise RegenerateError(
+                f"${api_key_env} is not set; export the key for {target} or name another "
+                "variable with --api-key-env"
+            )
+        if sys.stderr.isatty():
+            with click.progressbar(length=total, label="regenerating", file=sys.stderr) as bar:
+                results = run(
+                    cassettes,
+                    target=target,
+                    api_key=key,
+                    dry_run=dry_run,
+                    on_interaction=lambda: bar.update(1),
+                )
+        else:
+            results = run(cassettes, target=target, api_key=key, dry_run=dry_run)
+    for result in results:
+        if dry_run and result.diff:
+            click.echo(result.diff, nl=False)
+        click.echo(str(result))
+        for change in result.changes:
+            click.echo(f"    {change}")
+    counts = {s: sum(r.status == s for r in results) for s in ("changed", "unchanged", "failed")}
+    verb = "would change" if dry_run else "changed"
+    click.echo(
+        f"harness regenerate: {counts['changed']} {verb}, {counts['unchanged']} unchanged, "
+        f"{counts['failed']} failed",
+        err=True,
+    )
+    if counts["failed"]:
+        click.get_current_context().exit(1)
+
+
 # --------------------------------------------------------------------------- generate
 
 

@@ -1,9 +1,246 @@
-"""Re-send every recorded request to a backend and rewrite the cassettes with what it answers."""
+"""Re-send every recorded request to a backend and rewrite the cassettes with what it answers.
+
+The default target is the built-in emulator, started in-process on loopback in adopt-unknown
+mode: recorded requests name threads and runs from another backend (or another emulator run),
+and a well-prefixed unknown id gets a consistent object instead of a 404, so the regenerated
+responses stay meaningful. Its state is reset before each cassette, as each was recorded alone.
+
+Recorded requests hold credential placeholders; the real key goes back where the placeholder
+was (``authorization: Bearer KEY`` or ``api-key: KEY``, or an ``api-key`` query parameter)
+and is never printed or written. Other placeholder headers (organization, project, cookies)
+are not sent. The recorded request is kept as it was; only the response is replaced, scrubbed
+by :func:`~harness.scrub.clean_interaction`.
+
+A cassette is written only after every one of its requests got an answer, by atomic rename, so
+a failure midway leaves each file either old or new, never torn.
+"""
 
 from __future__ import annotations
 
-__all__ = ["RegenerateError"]
+import difflib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from harness.cassette import Cassette, Interaction, Request, Response
+from harness.scrub import clean_interaction, is_placeholder
+
+__all__ = [
+    "EMULATOR_KEY",
+    "FileResult",
+    "RegenerateError",
+    "regenerate",
+    "regenerate_cassette",
+]
+
+EMULATOR_KEY = "sk-harness-regenerate-not-a-real-key"
+"""The key sent to the built-in emulator (it accepts any non-empty key)."""
+_KEY_QUERY_PARAMS = frozenset({"api-key", "api_key"})
+_TIMEOUT = 60.0
+_MAX_LISTED_CHANGES = 8
 
 
 class RegenerateError(Exception):
     """Bad input to regenerate (one line, fit for the CLI)."""
+
+
+@dataclass
+class FileResult:
+    """What regenerating one cassette did."""
+
+    path: Path
+    status: Literal["changed", "unchanged", "failed"]
+    changes: list[str] = field(default_factory=list)
+    """One line per changed interaction: ``interaction 2: status 200 -> 404; json.metadata``."""
+    diff: str = ""
+    """Unified diff of the file, old to new (empty when unchanged or failed)."""
+    error: str | None = None
+
+    def __str__(self) -> str:
+        if self.status == "failed":
+            return f"failed     {self.path}: {self.error}"
+        if self.status == "changed":
+            return f"changed    {self.path} ({len(self.changes)} interaction(s))"
+        return f"unchanged  {self.path}"
+
+
+# --------------------------------------------------------------------------- sending
+
+
+def _outgoing(request: Request, key: str) -> tuple[dict[str, str], list[tuple[str, Any]]]:
+    """Headers and query to send: placeholders become the real key where it belongs."""
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():
+        lowered = name.lower()
+        if not is_placeholder(value):
+            headers[lowered] = value
+        elif lowered == "authorization":
+            headers[lowered] = f"Bearer {key}"
+        elif lowered == "api-key":
+            headers[lowered] = key
+    query: list[tuple[str, str | int | float | bool | None]] = [
+        (name, key if name.lower() in _KEY_QUERY_PARAMS else value)
+        for name, value in request.query
+        if not is_placeholder(value) or name.lower() in _KEY_QUERY_PARAMS
+    ]
+    return headers, query
+
+
+def _send(client: httpx.Client, base: str, request: Request, key: str) -> Response:
+    headers, query = _outgoing(request, key)
+    answer = client.request(
+        request.method,
+        base.rstrip("/") + request.path,
+        params=query,
+        headers=headers,
+        content=request.body_bytes,
+    )
+    response = Response(
+        status=answer.status_code,
+        reason=answer.reason_phrase,
+        headers=dict(answer.headers.items()),
+    )
+    response.set_body(answer.content)
+    # httpx already decoded the body; the header would make the scrubber try again.
+    response.headers.pop("content-encoding", None)
+    return response
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def _changed_paths(old: Any, new: Any, path: str, out: list[str]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(old.keys() | new.keys(), key=str):
+            if old.get(key, _ABSENT) != new.get(key, _ABSENT):
+                _changed_paths(old.get(key, _ABSENT), new.get(key, _ABSENT), f"{path}.{key}", out)
+    elif old != new:
+        out.append(path)
+
+
+_ABSENT = object()
+
+
+def _describe_change(number: int, old: Interaction, new: Interaction) -> str | None:
+    before, after = old.response.to_dict(), new.response.to_dict()
+    if before == after:
+        return None
+    parts = []
+    if before.get("status") != after.get("status"):
+        parts.append(f"status {before.get('status')} -> {after.get('status')}")
+    paths: list[str] = []
+    _changed_paths(
+        {k: v for k, v in before.items() if k != "status"},
+        {k: v for k, v in after.items() if k != "status"},
+        "response",
+        paths,
+    )
+    shown = paths[:_MAX_LISTED_CHANGES]
+    more = f" (+{len(paths) - len(shown)} more)" if len(paths) > len(shown) else ""
+    if shown:
+        parts.append(", ".join(shown) + more)
+    return f"interaction {number}: " + "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- regenerating
+
+
+def regenerate_cassette(
+    cassette: Cassette,
+    client: httpx.Client,
+    base: str,
+    key: str,
+    *,
+    dry_run: bool = False,
+    on_interaction: Callable[[], None] | None = None,
+) -> FileResult:
+    """Re-send one cassette's requests in order; write it (atomically) if it changed."""
+    assert cassette.path is not None
+    old_text = cassette.dumps()
+    fresh: list[Interaction] = []
+    changes: list[str] = []
+    try:
+        for number, interaction in enumerate(cassette.interactions):
+            response = _send(client, base, interaction.request, key)
+            new = clean_interaction(Interaction(interaction.request, response))
+            fresh.append(new)
+            change = _describe_change(number, interaction, new)
+            if change:
+                changes.append(change)
+            if on_interaction is not None:
+                on_interaction()
+    except httpx.HTTPError as exc:
+        reason = str(exc) or type(exc).__name__
+        return FileResult(
+            cassette.path,
+            "failed",
+            error=f"interaction {len(fresh)}: {type(exc).__name__}: {reason}; file left as it was",
+        )
+    regenerated = Cassette(path=cassette.path, interactions=fresh)
+    new_text = regenerated.dumps()
+    if new_text == old_text:
+        return FileResult(cassette.path, "unchanged")
+    diff = "".join(
+        difflib.unified_diff(
+            old_text.splitlines(keepends=True),
+            new_text.splitlines(keepends=True),
+            fromfile=f"{cassette.path} (recorded)",
+            tofile=f"{cassette.path} (regenerated)",
+        )
+    )
+    if not dry_run:
+        regenerated.save()
+    return FileResult(cassette.path, "changed", changes=changes, diff=diff)
+
+
+@contextmanager
+def _target(target: str | None, key: str | None) -> Iterator[tuple[str, str, Callable[[], None]]]:
+    """``(base URL, key, reset)`` for the target: the built-in emulator unless a URL is given."""
+    if target is None:
+        from harness.emulator import create_app
+        from harness.serve import serve
+
+        app = create_app(adopt_unknown=True)
+        with serve(app) as base:
+            yield base, EMULATOR_KEY, app.store.reset
+        return
+    if not target.startswith(("http://", "https://")):
+        raise RegenerateError(f"--target {target!r} is not an http:// or https:// URL")
+    if not key:
+        raise RegenerateError("no API key for --target; set the variable named by --api-key-env")
+    yield target, key, lambda: None
+
+
+def regenerate(
+    cassettes: Iterable[Cassette],
+    *,
+    target: str | None = None,
+    api_key: str | None = None,
+    dry_run: bool = False,
+    on_interaction: Callable[[], None] | None = None,
+) -> list[FileResult]:
+    """Regenerate every cassette against ``target`` (default: the built-in emulator), in
+    order; one :class:`FileResult` each. ``api_key`` is needed only for a ``target`` URL."""
+    results = []
+    with (
+        _target(target, api_key) as (base, key, reset),
+        httpx.Client(timeout=_TIMEOUT, trust_env=target is not None) as client,
+    ):
+        for cassette in cassettes:
+            reset()
+            results.append(
+                regenerate_cassette(
+                    cassette, client, base, key, dry_run=dry_run, on_interaction=on_interaction
+                )
+            )
+    return results
+
+
+def api_key_from_env(name: str) -> str | None:
+    """The key in environment variable ``name`` (None if unset or empty)."""
+    return os.environ.get(name) or None

@@ -227,7 +227,7 @@ def _scan_file(path: Path, scrubber: Scrubber) -> list[Problem]:
         raw = path.read_bytes()
     except OSError as exc:
         raise CassetteError(path, f"cannot read: {exc.strerror}; check the path") from None
-    text = raw.decode("utf-8", "replace") if _is_utf8(raw) else raw.decode("latin-1")
+    text = raw.decode("utf-8", "replace")
     problems: list[Problem] = []
     seen: set[str] = set()
     try:
@@ -243,14 +243,6 @@ def _scan_file(path: Path, scrubber: Scrubber) -> list[Problem]:
         if description not in seen:
             problems.append(Problem(str(path), None, where, "credential", description))
     return problems
-
-
-def _is_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def scan_paths(paths: Iterable[str | os.PathLike[str]], scrubber: Scrubber | None = None) -> Report:

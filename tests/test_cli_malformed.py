@@ -1,0 +1,83 @@
+"""Every malformed cassette in tests/data/malformed: exit 2 and one line naming the file, for
+``verify`` and for ``replay`` startup, through the real console entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from harness.cli import main
+
+MALFORMED = Path(__file__).parent / "data" / "malformed"
+CASES = sorted(MALFORMED.iterdir())
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 20
+
+
+def _one_line_error(result_stderr: str, path: Path) -> str:
+    lines = result_stderr.splitlines()
+    assert len(lines) == 1, result_stderr
+    assert "Traceback" not in result_stderr
+    assert path.name in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
+@pytest.mark.parametrize("command", ["verify", "replay"])
+def test_malformed_input_exits_2_with_one_line(command: str, path: Path) -> None:
+    result = CliRunner().invoke(main, [command, str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    _one_line_error(result.stderr, path)
+
+
+def test_vcrpy_cassette_says_what_it_is() -> None:
+    path = MALFORMED / "vcrpy-cassette.yaml"
+    result = CliRunner().invoke(main, ["verify", str(path)])
+    line = _one_line_error(result.stderr, path)
+    assert "vcrpy" in line and "re-record" in line
+
+
+def test_json_error_names_the_line() -> None:
+    path = MALFORMED / "truncated.json"
+    result = CliRunner().invoke(main, ["verify", str(path)])
+    assert f"{path}:" in _one_line_error(result.stderr, path).split(": ", 1)[1]
+
+
+def test_first_bad_file_in_a_directory_is_named(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_bytes((MALFORMED / "wrong-version.json").read_bytes())
+    result = CliRunner().invoke(main, ["verify", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "a.json" in _one_line_error(result.stderr, tmp_path / "a.json")
+    assert "version" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "replay", "regenerate"])
+def test_missing_path_and_directory_without_cassettes(command: str, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.json"
+    result = CliRunner().invoke(main, [command, str(missing)])
+    assert result.exit_code == 2
+    _one_line_error(result.stderr, missing)
+    (tmp_path / "notes.txt").write_text("not a cassette\n")
+    result = CliRunner().invoke(main, [command, str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no cassette files" in _one_line_error(result.stderr, tmp_path)
+
+
+def test_console_script_prints_no_traceback() -> None:
+    """Through a real process, not click's runner: the exit code and stderr a shell sees."""
+    path = MALFORMED / "binary-junk.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "verify", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    _one_line_error(done.stderr, path)
