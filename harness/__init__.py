@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from harness.emulator import Emulator, RunningEmulator, create_app, running_emulator
 from harness.factory import (
     FactoryError,
     RunFactory,
@@ -38,6 +39,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "Drift",
+    "Emulator",
     "ErrorObject",
     "ErrorResponse",
     "FactoryError",
@@ -47,15 +49,18 @@ __all__ = [
     "ModifyThreadRequest",
     "Run",
     "RunFactory",
+    "RunningEmulator",
     "Thread",
     "ThreadFactory",
     "__version__",
     "assert_consistent",
     "check_run",
     "check_thread",
+    "create_app",
     "error_response",
     "find_drift",
     "run_variants",
+    "running_emulator",
     "thread_variants",
     "to_sdk",
     "variant_id",
