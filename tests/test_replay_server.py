@@ -1,0 +1,233 @@
+"""harness replay: the official SDK (sync and async) and raw HTTP clients get recorded
+responses back over real loopback HTTP; misses are explained; --strict exits 1."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import openai
+import pytest
+
+from harness.cassette import Cassette, Interaction, Request, Response
+from harness.replay import MISS_HEADER, ReplayApp
+from harness.serve import serve
+from harness.synthesize import synthesize
+from harness.verify import load_cassettes
+
+FAKE_KEY = "sk-test-not-a-real-key"
+LIVE_SECRET = "sk-proj-" + "LiveSecretValue0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("synthesized")
+    synthesize(root, seed=0)
+    return root
+
+
+def _recorded(path: Path) -> Interaction:
+    return Cassette.load(path).interactions[0]
+
+
+def _ids(path: str) -> list[str]:
+    return [p for p in path.split("/") if p.startswith(("thread_", "run_"))]
+
+
+def _post(
+    url: str, path: str, body: bytes, headers: dict[str, str] | None = None
+) -> tuple[http.client.HTTPResponse, bytes]:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.request("POST", path, body=body, headers=headers or {"content-type": "application/json"})
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response, data
+
+
+def test_sync_sdk_gets_the_recorded_run(synthesized: Path) -> None:
+    path = synthesized / "modify-run" / "failed-json_schema.json"
+    recorded = _recorded(path)
+    thread_id, run_id = _ids(recorded.request.path)
+    app = ReplayApp(load_cassettes([path]))
+    with serve(app) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key=FAKE_KEY, max_retries=0)
+        run = client.beta.threads.runs.update(
+            run_id, thread_id=thread_id, metadata=recorded.request.json["metadata"]
+        )
+    assert run.to_dict() == recorded.response.json
+    assert run.status == "failed" and run.last_error is not None
+    assert app.misses == [] and app.unplayed() == []
+
+
+@pytest.mark.asyncio
+async def test_async_sdk_gets_the_recorded_thread(synthesized: Path) -> None:
+    path = synthesized / "modify-thread" / "tool-resources.json"
+    recorded = _recorded(path)
+    (thread_id,) = _ids(recorded.request.path)
+    app = ReplayApp(load_cassettes([path]))
+    with serve(app) as url:
+        client = openai.AsyncOpenAI(base_url=f"{url}/v1", api_key=FAKE_KEY, max_retries=0)
+        thread = await client.beta.threads.update(
+            thread_id, tool_resources=recorded.request.json["tool_resources"]
+        )
+        await client.close()
+    assert thread.to_dict() == recorded.response.json
+    assert app.unplayed() == []
+
+
+def test_sdk_sees_recorded_errors(synthesized: Path) -> None:
+    path = synthesized / "errors" / "modify-run-metadata-too-many-keys.json"
+    recorded = _recorded(path)
+    thread_id, run_id = _ids(recorded.request.path)
+    with serve(ReplayApp(load_cassettes([path]))) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key=FAKE_KEY, max_retries=0)
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.beta.threads.runs.update(
+                run_id, thread_id=thread_id, metadata=recorded.request.json["metadata"]
+            )
+    assert caught.value.status_code == 400
+    assert caught.value.code == "object_above_max_properties"
+
+
+def test_raw_http_client_gets_status_headers_and_body_bytes(synthesized: Path) -> None:
+    path = synthesized / "modify-run" / "expired-text.json"
+    recorded = _recorded(path)
+    with serve(ReplayApp(load_cassettes([path]))) as url:
+        response, data = _post(url, recorded.request.path, recorded.request.body_bytes)
+    assert response.status == 200
+    assert response.getheader("content-type") == "application/json"
+    assert data == recorded.response.body_bytes
+    assert json.loads(data)["status"] == "expired"
+
+
+def test_miss_is_explained_in_the_envelope_without_echoing_secrets(synthesized: Path) -> None:
+    path = synthesized / "modify-run" / "completed-auto.json"
+    recorded = _recorded(path)
+    app = ReplayApp(load_cassettes([path]))
+    body = json.dumps({"metadata": {"leak": LIVE_SECRET}}).encode()
+    headers = {"authorization": f"Bearer {LIVE_SECRET}", "content-type": "application/json"}
+    with serve(app) as url:
+        response, data = _post(
+            url, recorded.request.path + "?api-key=" + LIVE_SECRET, body, headers
+        )
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key=LIVE_SECRET, max_retries=0)
+        with pytest.raises(openai.APIStatusError) as caught:
+            client.beta.threads.update("thread_unknown", metadata={"a": "b"})
+    assert response.status == 418
+    assert response.getheader(MISS_HEADER) == "1"
+    error = json.loads(data)["error"]
+    assert error["code"] == "harness_replay_miss"
+    assert recorded.request.path in error["message"]  # the nearest recorded request
+    assert "body differs at metadata" in error["message"]
+    assert LIVE_SECRET not in data.decode()
+    assert caught.value.status_code == 418
+    assert "POST /v1/threads/thread_unknown" in str(caught.value)
+    assert LIVE_SECRET not in str(caught.value)
+    assert len(app.misses) == 2
+
+
+def test_identical_requests_answer_in_recorded_order_across_merged_cassettes(
+    tmp_path: Path,
+) -> None:
+    def cassette(name: str, answers: list[str]) -> Path:
+        interactions = []
+        for answer in answers:
+            request = Request(
+                method="POST",
+                path="/v1/threads/thread_a",
+                query=[("api-key", "<REDACTED:api-key>")],
+            )
+            request.set_body(b'{"metadata": {}}')
+            response = Response(status=200, reason="OK", headers={"content-type": "text/plain"})
+            response.set_body(answer.encode())
+            interactions.append(Interaction(request, response))
+        return Cassette(interactions=interactions).save(tmp_path / name)
+
+    first = cassette("a.json", ["one", "two"])
+    second = cassette("b.json", ["three"])
+    app = ReplayApp(load_cassettes([first, second]))
+    with serve(app) as url:
+        answers = [
+            _post(url, "/v1/threads/thread_a?api-key=real-key-value", b'{"metadata":{}}')
+            for _ in range(4)
+        ]
+    assert [data for _, data in answers[:3]] == [b"one", b"two", b"three"]
+    assert answers[3][0].status == 418
+    assert "already played" in json.loads(answers[3][1])["error"]["message"]
+
+
+def test_miss_status_avoids_statuses_the_cassettes_use(tmp_path: Path) -> None:
+    request = Request(method="GET", path="/v1/teapot")
+    response = Response(status=418, reason="I'm a teapot")
+    path = Cassette(interactions=[Interaction(request, response)]).save(tmp_path / "t.json")
+    app = ReplayApp(load_cassettes([path]))
+    assert app.miss_status == 599
+    with serve(app) as url:
+        parts = urlsplit(url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        conn.request("GET", "/v1/teapot")
+        assert conn.getresponse().status == 418
+        conn.close()
+        miss, _ = _post(url, "/v1/other", b"")
+    assert miss.status == 599
+
+
+def _start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "replay", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v1", url), url
+    return process, url
+
+
+@pytest.mark.parametrize("play_it", [False, True])
+def test_strict_exit_code_after_sigint(synthesized: Path, play_it: bool) -> None:
+    path = synthesized / "modify-run" / "cancelled-auto.json"
+    recorded = _recorded(path)
+    process, url = _start([str(path), "--strict", "--port", "0"])
+    try:
+        if play_it:
+            response, _ = _post(
+                url.removesuffix("/v1"), recorded.request.path, recorded.request.body_bytes
+            )
+            assert response.status == 200
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    if play_it:
+        assert process.returncode == 0, stderr
+    else:
+        assert process.returncode == 1, stderr
+        assert "unplayed:" in stderr and path.name in stderr
+    assert "Traceback" not in stderr
+
+
+def test_port_in_use_exits_2_with_one_line(synthesized: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "harness", "replay", str(synthesized), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1 and "address already in use" in done.stderr
