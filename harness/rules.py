@@ -174,9 +174,15 @@ def _parse(model: type[M], obj: M | Mapping[str, Any]) -> M | list[str]:
         return model.model_validate(obj)
     except ValidationError as exc:
         return [
-            f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']} (got {e.get('input')!r})"
+            f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']} "
+            f"(got {_short(e.get('input'))})"
             for e in exc.errors(include_url=False)
         ]
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _prefixed(field: str, value: str, prefix: str, out: list[str]) -> None:
@@ -200,7 +206,7 @@ def _check_timestamps(r: Run, out: list[str]) -> None:
         if r.started_at is not None:
             out.append(f"started_at: {r.started_at} must be null for a queued run (not started)")
     elif r.started_at is None:
-        out.append(f"started_at: must be set for a {status} run (only a queued run is unstarted)")
+        out.append(f"started_at: must be set once a run started (status {status!r}, not queued)")
     elif r.started_at < r.created_at:
         out.append(f"started_at: {r.started_at} is before created_at {r.created_at}")
     start = r.started_at if r.started_at is not None else r.created_at
