@@ -48,7 +48,8 @@ def a_run(store: Store, status: str = "completed") -> dict[str, Any]:
 
 
 def a_thread(store: Store) -> dict[str, Any]:
-    return store.snapshot()["threads"][0]
+    thread: dict[str, Any] = store.snapshot()["threads"][0]
+    return thread
 
 
 def expect_error(
