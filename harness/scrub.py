@@ -174,14 +174,15 @@ class Scrubber:
 
     def is_credential_field(self, name: str) -> bool:
         """Whether a JSON body field of this name is redacted. A field named like a credential
-        header counts too: servers echo request headers in error and debug bodies."""
+        header (``cookie``, or hyphenated like ``x-session-id``) counts too: servers echo request
+        headers in error and debug bodies."""
         lowered = name.lower()
         return (
             lowered in self.rules.body_fields
             or bool(_CREDENTIAL_FIELD.search(name))
             or lowered in CREDENTIAL_HEADERS
             or lowered in self.rules.headers
-            or lowered.startswith(CREDENTIAL_HEADER_PREFIXES)
+            or ("-" in lowered and self.is_credential_header(lowered))
         )
 
     # ----------------------------------------------------------------- scrubbing
