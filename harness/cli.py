@@ -26,15 +26,21 @@ def _input_errors(command: str) -> Iterator[None]:
     """The one error path for bad input: a one-line message naming the file, exit 2."""
     from harness.cassette import CassetteError
     from harness.regenerate import RegenerateError
-    from harness.serve import ServeError
 
     try:
         yield
-    except (CassetteError, ServeError, RegenerateError) as exc:
+    except (CassetteError, RegenerateError) as exc:
         click.echo(f"harness {command}: {exc}", err=True)
         click.get_current_context().exit(2)
     except OSError as exc:
         click.echo(f"harness {command}: {exc.filename}: {exc.strerror}; check the path", err=True)
+        click.get_current_context().exit(2)
+    except Exception as exc:
+        # ServeError can only come from harness.serve, once imported (it imports uvicorn).
+        serve = sys.modules.get("harness.serve")
+        if serve is None or not isinstance(exc, serve.ServeError):
+            raise
+        click.echo(f"harness {command}: {exc}", err=True)
         click.get_current_context().exit(2)
 
 

@@ -23,12 +23,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal
 
 from harness.cassette import Cassette, Interaction, Request, Response
 from harness.scrub import clean_interaction, is_placeholder
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "EMULATOR_KEY",
@@ -174,7 +175,7 @@ def regenerate_cassette(
                 changes.append(change)
             if on_interaction is not None:
                 on_interaction()
-    except httpx.HTTPError as exc:
+    except _http_error() as exc:
         reason = str(exc) or type(exc).__name__
         return FileResult(
             cassette.path,
@@ -196,6 +197,12 @@ def regenerate_cassette(
     if not dry_run:
         regenerated.save()
     return FileResult(cassette.path, "changed", changes=changes, diff=diff)
+
+
+def _http_error() -> type[Exception]:
+    import httpx
+
+    return httpx.HTTPError
 
 
 @contextmanager
@@ -226,6 +233,8 @@ def regenerate(
 ) -> list[FileResult]:
     """Regenerate every cassette against ``target`` (default: the built-in emulator), in
     order; one :class:`FileResult` each. ``api_key`` is needed only for a ``target`` URL."""
+    import httpx
+
     results = []
     with (
         _target(target, api_key) as (base, key, reset),
