@@ -30,7 +30,9 @@ from harness.models import (
     error_response,
     find_drift,
 )
+from harness.replay import ReplayApp
 from harness.rules import InconsistentObjectError, assert_consistent, check_run, check_thread
+from harness.verify import Problem, Report, scan_paths, verify_paths
 
 try:
     __version__ = version("assistants-harness")
@@ -47,6 +49,9 @@ __all__ = [
     "Metadata",
     "ModifyRunRequest",
     "ModifyThreadRequest",
+    "Problem",
+    "ReplayApp",
+    "Report",
     "Run",
     "RunFactory",
     "RunningEmulator",
@@ -61,7 +66,9 @@ __all__ = [
     "find_drift",
     "run_variants",
     "running_emulator",
+    "scan_paths",
     "thread_variants",
     "to_sdk",
     "variant_id",
+    "verify_paths",
 ]
