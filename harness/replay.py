@@ -1,10 +1,11 @@
 """Serve recorded interactions over real HTTP, so any client (Node, Go, curl) can replay them.
 
 :class:`ReplayApp` is a plain ASGI app over one merged lookup of several cassettes: a request
-is matched exactly as the pytest plugin matches it (:meth:`Cassette.play`: method, path, query
-minus credential parameters, canonical body; identical requests answered in recorded order),
-trying the cassettes in the order given. The recorded response goes back as it was stored:
-status, headers (minus hop-by-hop ones) and body bytes.
+is matched exactly as the pytest plugin matches it (``Cassette.play(clean_request(live))``:
+method, path, query and canonical body, credentials replaced by their placeholders first;
+identical requests answered in recorded order), trying the cassettes in the order given. The
+recorded response goes back as it was stored: status, headers (minus hop-by-hop ones) and
+body bytes.
 
 A miss is answered in the API's error envelope with :attr:`ReplayApp.miss_status` (418, or the
 first of 599, 598, ... if a loaded cassette records a 418) and the header ``x-harness-miss: 1``,
@@ -23,6 +24,7 @@ from urllib.parse import parse_qsl
 
 from harness.cassette import Cassette, Interaction, Request, match_key
 from harness.models import ErrorResponse
+from harness.scrub import Scrubber, clean_request
 
 __all__ = [
     "MISS_HEADER",
@@ -101,6 +103,7 @@ class ReplayApp:
         self.miss_status = miss_status_for(cassettes)
         self.misses: list[Miss] = []
         self._lock = threading.Lock()
+        self._scrubber = Scrubber()
 
     @property
     def interaction_count(self) -> int:
@@ -108,7 +111,10 @@ class ReplayApp:
         return sum(len(c.interactions) for c in self.cassettes)
 
     def play(self, request: Request) -> Interaction | None:
-        """The first unplayed interaction matching ``request`` in any cassette, now played."""
+        """The first unplayed interaction matching ``request`` in any cassette, now played.
+        ``request`` is the live one: it is cleaned (credentials to placeholders) first, as the
+        plugin does, so it matches the recording that holds the placeholders."""
+        request = clean_request(request, self._scrubber)
         with self._lock:
             for cassette in self.cassettes:
                 interaction = cassette.play(request)

@@ -32,13 +32,12 @@ from harness.cassette import (
     iter_cassette_files,
 )
 from harness.models import ErrorResponse, ResponseModel, Run, Thread, find_drift
-from harness.scrub import CREDENTIAL_QUERY_KEYS, Scrubber, is_placeholder
+from harness.scrub import Scrubber
 
 __all__ = [
     "Problem",
     "Report",
     "cassette_paths",
-    "credential_query_names",
     "load_cassette",
     "load_cassettes",
     "scan_paths",
@@ -99,27 +98,13 @@ def _read_head(path: Path) -> bytes | None:
         return None
 
 
-def credential_query_names(cassettes: Iterable[Cassette]) -> frozenset[str]:
-    """Query parameter names left out of matching: the scrubber's credential names plus every
-    name recorded with a placeholder value (live requests carry the real value there)."""
-    names = set(CREDENTIAL_QUERY_KEYS)
-    for cassette in cassettes:
-        for interaction in cassette.interactions:
-            names.update(k.lower() for k, v in interaction.request.query if is_placeholder(v))
-    return frozenset(names)
-
-
 def load_cassettes(paths: Iterable[str | os.PathLike[str]]) -> list[Cassette]:
-    """Every cassette under ``paths``, matching exactly as the plugin does, with credential
-    query parameters ignored. Raises :class:`CassetteError` (one line) on the first bad file."""
+    """Every cassette under ``paths``, in order. Raises :class:`CassetteError` (one line)
+    on the first bad file."""
     files = cassette_paths(paths)
     if not files:
         raise CassetteError("<none>", "no cassette named; pass files or directories")
-    cassettes = [load_cassette(path) for path in files]
-    ignored = credential_query_names(cassettes)
-    for cassette in cassettes:
-        cassette.ignore_query = ignored
-    return cassettes
+    return [load_cassette(path) for path in files]
 
 
 # --------------------------------------------------------------------------- reports

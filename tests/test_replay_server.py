@@ -18,6 +18,7 @@ import pytest
 
 from harness.cassette import Cassette, Interaction, Request, Response
 from harness.replay import MISS_HEADER, ReplayApp
+from harness.scrub import clean_interaction
 from harness.serve import serve
 from harness.synthesize import synthesize
 from harness.verify import load_cassettes
@@ -163,6 +164,21 @@ def test_identical_requests_answer_in_recorded_order_across_merged_cassettes(
     assert [data for _, data in answers[:3]] == [b"one", b"two", b"three"]
     assert answers[3][0].status == 418
     assert "already played" in json.loads(answers[3][1])["error"]["message"]
+
+
+def test_live_credentials_match_recorded_placeholders(tmp_path: Path) -> None:
+    """As in the plugin: the live request is scrubbed before matching."""
+    request = Request(method="POST", path="/v1/threads/thread_a", query=[("api-key", "x")])
+    request.set_body(json.dumps({"metadata": {"note": f"key {LIVE_SECRET}"}}).encode())
+    response = Response(status=200, reason="OK")
+    response.set_body(b'{"ok": true}')
+    path = Cassette(interactions=[clean_interaction(Interaction(request, response))]).save(
+        tmp_path / "c.json"
+    )
+    assert LIVE_SECRET not in path.read_text()
+    with serve(ReplayApp(load_cassettes([path]))) as url:
+        answer, data = _post(url, "/v1/threads/thread_a?api-key=live", request.body_bytes)
+    assert answer.status == 200 and data == b'{"ok":true}'
 
 
 def test_miss_status_avoids_statuses_the_cassettes_use(tmp_path: Path) -> None:
