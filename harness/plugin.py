@@ -58,6 +58,7 @@ _PATCHES_KEY = pytest.StashKey["Patches"]()
 _DEFAULT_CONFIG_KEY = pytest.StashKey["CassetteConfig"]()
 _WRITTEN_KEY = pytest.StashKey["set[Path]"]()
 _OFFLINE_KEY = pytest.StashKey["OfflineGuard"]()
+_TEST_OFFLINE_KEY = pytest.StashKey["OfflineGuard"]()
 
 
 def _add_cassette_options(parser: pytest.Parser) -> None:
@@ -119,6 +120,7 @@ def _session_config(config: pytest.Config) -> CassetteConfig:
             mode=mode,
             cassette_dir=Path(config.rootpath, directory),
             drift=config.getoption("harness_drift") or config.getini("harness_drift"),
+            offline=bool(config.getoption("offline") or config.getini("harness_offline")),
             scrub_headers=tuple(config.getini("cassette_scrub_headers")),
             scrub_query_params=tuple(config.getini("cassette_scrub_query_params")),
             scrub_body_fields=tuple(config.getini("cassette_scrub_body_fields")),
@@ -153,7 +155,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """Fail a test with the harness's own message when a request missed its cassette, drift
     was found in error mode, or ``--offline`` refused a connection: HTTP clients wrap these
     errors in their own (the SDK reports "Connection error.")."""
-    guard = item.config.stash.get(_OFFLINE_KEY, None)
+    guard = item.config.stash.get(_OFFLINE_KEY, None) or item.stash.get(_TEST_OFFLINE_KEY, None)
     blocked_before = len(guard.blocked) if guard else 0
     failure: BaseException | None = None
     result: object = None
@@ -232,6 +234,14 @@ def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterato
     except CassetteError as exc:
         pytest.fail(f"harness cassette: {exc}", pytrace=False)
     node.stash[RECORDING_KEY] = recording
-    with request.config.stash[_PATCHES_KEY].active(recording):
-        yield recording
+    guard = None
+    if config.offline and _OFFLINE_KEY not in request.config.stash:
+        guard = node.stash[_TEST_OFFLINE_KEY] = OfflineGuard()
+        guard.install()
+    try:
+        with request.config.stash[_PATCHES_KEY].active(recording):
+            yield recording
+    finally:
+        if guard is not None:
+            guard.uninstall()
     recording.save(request.config.stash[_WRITTEN_KEY])

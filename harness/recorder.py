@@ -84,6 +84,9 @@ class CassetteConfig:
     mode: RecordMode = "once"
     cassette_dir: Path = Path("cassettes")
     drift: DriftMode = "warn"
+    offline: bool = False
+    """Refuse non-loopback connections while the test runs (``--offline`` does it for the
+    whole session)."""
     scrub_headers: tuple[str, ...] = ()
     scrub_query_params: tuple[str, ...] = ()
     scrub_body_fields: tuple[str, ...] = ()

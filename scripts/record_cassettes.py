@@ -1,0 +1,57 @@
+"""Re-record the cassettes this project ships, from the seeded emulator on loopback.
+
+    python scripts/record_cassettes.py
+
+Runs ``tests/test_replay_cassettes.py`` with ``--cassette-mode=rewrite`` into a scratch
+directory (the tests start the emulator in-process through the ``harness_emulator`` fixture),
+and only if every test passes replaces ``cassettes/test_replay_cassettes/`` with the result:
+a failed recording never leaves a half-updated set. The emulator is seeded, so re-running the
+script gives byte-identical files. Exit status: 0 recorded, 1 a test failed (nothing changed).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from harness.cassette import atomic_write_text
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = "tests/test_replay_cassettes.py"
+TARGET = ROOT / "cassettes" / "test_replay_cassettes"
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="harness-record-") as scratch:
+        command = [
+            sys.executable, "-m", "pytest", TESTS, "-q", "-p", "no:randomly", "-p", "no:xdist",
+            "-p", "no:cacheprovider", "--cassette-mode=rewrite", f"--cassette-dir={scratch}",
+            "--harness-seed=0", "-k", "not shipped_cassettes",
+        ]  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if k != "CI"}
+        if subprocess.run(command, cwd=ROOT, env=env, check=False).returncode != 0:
+            print("record_cassettes: a test failed; cassettes/ left unchanged", file=sys.stderr)
+            return 1
+        recorded = {p.name: p.read_text(encoding="utf-8") for p in Path(scratch).rglob("*.json")}
+    TARGET.mkdir(parents=True, exist_ok=True)
+    changed = 0
+    for name, text in sorted(recorded.items()):
+        path = TARGET / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            atomic_write_text(path, text)
+            changed += 1
+    stale = [p for p in TARGET.glob("*.json") if p.name not in recorded]
+    for path in stale:
+        path.unlink()
+    print(
+        f"record_cassettes: {len(recorded)} cassettes in {TARGET.relative_to(ROOT)} "
+        f"({changed} changed, {len(stale)} removed)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
