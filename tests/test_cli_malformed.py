@@ -29,7 +29,7 @@ def _one_line_error(result_stderr: str, path: Path) -> str:
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
-@pytest.mark.parametrize("command", ["verify", "replay"])
+@pytest.mark.parametrize("command", ["verify", "replay", "regenerate"])
 def test_malformed_input_exits_2_with_one_line(command: str, path: Path) -> None:
     result = CliRunner().invoke(main, [command, str(path)])
     assert result.exit_code == 2, result.output

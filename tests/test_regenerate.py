@@ -4,8 +4,12 @@ CLI; only real changes show up, --dry-run writes nothing, a failure leaves files
 from __future__ import annotations
 
 import json
+import os
+import pty
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -214,3 +218,30 @@ def test_target_without_key_is_an_input_error(work: Path) -> None:
     assert result.exit_code == 2
     assert len(result.stderr.splitlines()) == 1
     assert "$OPENAI_API_KEY is not set" in result.stderr
+
+
+def test_progress_bar_only_on_a_terminal(work: Path) -> None:
+    """stderr a pty: click's progress bar is drawn; stderr a pipe (the tests above): none."""
+    master, slave = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "harness", "regenerate", str(work / "modify-run")],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            timeout=120,
+        )
+        os.close(slave)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(master)
+    assert done.returncode == 0
+    assert b"regenerating" in drawn and b"100%" in drawn
+    assert b"regenerating" not in done.stdout

@@ -210,8 +210,11 @@ def _start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
     return process, url
 
 
-@pytest.mark.parametrize("play_it", [False, True])
-def test_strict_exit_code_after_sigint(synthesized: Path, play_it: bool) -> None:
+@pytest.mark.parametrize(
+    ("play_it", "stop"),
+    [(False, signal.SIGINT), (True, signal.SIGINT), (False, signal.SIGTERM)],
+)
+def test_strict_exit_code_after_a_signal(synthesized: Path, play_it: bool, stop: int) -> None:
     path = synthesized / "modify-run" / "cancelled-auto.json"
     recorded = _recorded(path)
     process, url = _start([str(path), "--strict", "--port", "0"])
@@ -221,7 +224,7 @@ def test_strict_exit_code_after_sigint(synthesized: Path, play_it: bool) -> None
                 url.removesuffix("/v1"), recorded.request.path, recorded.request.body_bytes
             )
             assert response.status == 200
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         _, stderr = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
