@@ -280,11 +280,16 @@ class ThreadFactory(_Factory):
     def variants(self, **overrides: Any) -> Iterator[Thread]:
         """Threads without and with each tool_resources kind, each with empty and full metadata.
 
-        Ten threads: tool_resources null, ``{}``, code_interpreter only (20 files), file_search
-        only, both; times metadata ``{}`` and 16 keys. ``variant_id`` names each.
+        Ten threads: tool_resources null, ``{}``, code_interpreter only, file_search only,
+        both; times metadata ``{}`` (with 1 file) and 16 keys (with the maximum 20 files).
+        ``variant_id`` names each.
         """
-        for resources, keys in product((None, [], ["code_interpreter"], ["file_search"],
-                                        list(TOOL_RESOURCE_KINDS)), (0, METADATA_MAX_KEYS)):
+        kind_sets: tuple[list[str] | None, ...] = (
+            None, [], ["code_interpreter"], ["file_search"], list(TOOL_RESOURCE_KINDS)
+        )
+        for kinds, keys in product(kind_sets, (0, METADATA_MAX_KEYS)):
+            files = MAX_CODE_INTERPRETER_FILES if keys else 1
+            resources = None if kinds is None else self._tool_resources(kinds, files)
             yield self.build(**{"tool_resources": resources, "metadata": keys, **overrides})
 
     def _build(self, overrides: Mapping[str, Any]) -> tuple[Thread, Json]:
@@ -323,7 +328,7 @@ class ThreadFactory(_Factory):
                 data[key] = value
         return data
 
-    def _tool_resources(self, spec: Any) -> Json | None:
+    def _tool_resources(self, spec: Any, file_count: int | None = None) -> Json | None:
         if spec is None or isinstance(spec, dict):
             return spec
         kinds = [spec] if isinstance(spec, str) else list(spec)
@@ -335,7 +340,7 @@ class ThreadFactory(_Factory):
             )
         out: Json = {}
         if "code_interpreter" in kinds:
-            count = self._pick((1, 2, 3, 5, MAX_CODE_INTERPRETER_FILES))
+            count = file_count or self._pick((1, 2, 3, 5, MAX_CODE_INTERPRETER_FILES))
             out["code_interpreter"] = {"file_ids": [self._id("file-") for _ in range(count)]}
         if "file_search" in kinds:
             out["file_search"] = {"vector_store_ids": [self._id("vs_")]}
@@ -717,7 +722,7 @@ class RunFactory(_Factory):
                 f"{_allowed(RESPONSE_FORMAT_KINDS)}, a dict or None"
             )
         pools = self._pools
-        fields = self._run_of(pools.words, self._between(1, 4))
+        fields = list(self._run_of(pools.words, self._between(1, 4)))
         return {
             "type": "json_schema",
             "json_schema": {
