@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -250,3 +251,56 @@ def test_port_in_use_exits_2_with_one_line(synthesized: Path) -> None:
         )
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1 and "address already in use" in done.stderr
+
+
+NODE_CLIENT = """
+const [url, path, body] = process.argv.slice(1);
+fetch(url + path, {method: "POST", headers: {"content-type": "application/json",
+  "authorization": "Bearer sk-test-not-a-real-key", "openai-beta": "assistants=v2"}, body})
+  .then(async (r) => { console.log(r.status); console.log(await r.text()); })
+  .catch((e) => { console.error(e); process.exit(3); });
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_node_fetch_gets_the_recorded_response(synthesized: Path) -> None:
+    path = synthesized / "modify-run" / "incomplete-json_schema.json"
+    recorded = _recorded(path)
+    with serve(ReplayApp(load_cassettes([path]))) as url:
+        done = subprocess.run(
+            ["node", "-e", NODE_CLIENT, url, recorded.request.path, recorded.request.body_bytes],
+            capture_output=True,
+            timeout=60,
+        )
+    assert done.returncode == 0, done.stderr
+    status, body = done.stdout.decode().split("\n", 1)
+    assert status == "200"
+    assert body.rstrip("\n").encode() == recorded.response.body_bytes
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_gets_the_recorded_response(synthesized: Path) -> None:
+    path = synthesized / "errors" / "modify-thread-unknown-thread.json"
+    recorded = _recorded(path)
+    with serve(ReplayApp(load_cassettes([path]))) as url:
+        done = subprocess.run(
+            [
+                "curl",
+                "-s",
+                "-w",
+                "\\n%{http_code}",
+                "-X",
+                "POST",
+                url + recorded.request.path,
+                "-H",
+                "content-type: application/json",
+                "--data-binary",
+                "@-",
+            ],
+            input=recorded.request.body_bytes,
+            capture_output=True,
+            timeout=60,
+        )
+    body, status = done.stdout.rsplit(b"\n", 1)
+    assert status == b"404"
+    assert body == recorded.response.body_bytes
