@@ -35,6 +35,7 @@ __all__ = [
     "EMULATOR_KEY",
     "FileResult",
     "RegenerateError",
+    "api_key_from_env",
     "regenerate",
     "regenerate_cassette",
 ]
@@ -115,6 +116,9 @@ def _send(client: httpx.Client, base: str, request: Request, key: str) -> Respon
 # --------------------------------------------------------------------------- comparing
 
 
+_ABSENT = object()
+
+
 def _changed_paths(old: Any, new: Any, path: str, out: list[str]) -> None:
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(old.keys() | new.keys(), key=str):
@@ -122,9 +126,6 @@ def _changed_paths(old: Any, new: Any, path: str, out: list[str]) -> None:
                 _changed_paths(old.get(key, _ABSENT), new.get(key, _ABSENT), f"{path}.{key}", out)
     elif old != new:
         out.append(path)
-
-
-_ABSENT = object()
 
 
 def _describe_change(number: int, old: Interaction, new: Interaction) -> str | None:
@@ -161,7 +162,8 @@ def regenerate_cassette(
     on_interaction: Callable[[], None] | None = None,
 ) -> FileResult:
     """Re-send one cassette's requests in order; write it (atomically) if it changed."""
-    assert cassette.path is not None
+    if cassette.path is None:
+        raise RegenerateError("regenerate needs cassettes loaded from files")
     old_text = cassette.dumps()
     fresh: list[Interaction] = []
     changes: list[str] = []

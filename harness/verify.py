@@ -38,8 +38,11 @@ __all__ = [
     "Problem",
     "Report",
     "cassette_paths",
+    "interaction_credentials",
+    "interaction_drift",
     "load_cassette",
     "load_cassettes",
+    "object_model",
     "scan_paths",
     "verify_paths",
 ]
