@@ -113,13 +113,22 @@ class FactoryError(ValueError):
     """An override the factory cannot honour: unknown field, bad value, or a contradiction."""
 
 
+_Params = tuple[tuple[str, str], ...]
+"""Parameter names and JSON types of a function or a JSON-schema response format."""
+_Function = tuple[str, str, _Params, bool]
+"""A function tool: name, description, parameters, strict."""
+_Schema = tuple[str, str, _Params]
+"""A json_schema response format: name, description, properties."""
+
+
 @dataclass(frozen=True)
 class _Pools:
     """Words and sentences drawn once from a seeded Faker; objects pick from them."""
 
     words: tuple[str, ...]
     sentences: tuple[str, ...]
-    function_names: tuple[str, ...]
+    functions: tuple[_Function, ...]
+    schemas: tuple[_Schema, ...]
     metadata_keys: tuple[str, ...]
     metadata_values: tuple[str, ...]
 
@@ -135,6 +144,13 @@ def _pools(seed: int) -> _Pools:
     names = tuple(
         dict.fromkeys(f"{fake.random_element(verbs)}_{fake.word()}" for _ in range(120))
     )
+
+    def params() -> _Params:
+        chosen = fake.random_elements(words, length=fake.random_int(1, 3), unique=True)
+        return tuple((w, fake.random_element(_JSON_TYPES)) for w in chosen)
+
+    functions = tuple((n, fake.sentence(nb_words=10), params(), fake.boolean()) for n in names)
+    schemas = tuple((f"{w}_response", fake.sentence(nb_words=8), params()) for w in words[:60])
     keys = tuple(dict.fromkeys(f"{fake.word()}_{fake.word()}" for _ in range(80)))
     values = tuple(
         [fake.user_name() for _ in range(40)]
@@ -144,7 +160,8 @@ def _pools(seed: int) -> _Pools:
     return _Pools(
         words=words,
         sentences=tuple(fake.sentence(nb_words=10) for _ in range(120)),
-        function_names=names,
+        functions=functions,
+        schemas=schemas,
         metadata_keys=keys,
         metadata_values=values,
     )
@@ -632,25 +649,22 @@ class RunFactory(_Factory):
                 data[key] = value
         return data
 
-    def _function_tool(self, name: str | None = None) -> tuple[str, list[tuple[str, str]], Json]:
-        pools = self._pools
-        name = name or self._pick(pools.function_names)
-        words = self._run_of(pools.words, self._between(1, 4))
-        params = [(w, self._pick(_JSON_TYPES)) for w in words]
-        tool = {
+    @staticmethod
+    def _function_tool(spec: _Function) -> Json:
+        name, description, params, strict = spec
+        return {
             "type": "function",
             "function": {
                 "name": name,
-                "description": self._pick(pools.sentences),
+                "description": description,
                 "parameters": {
                     "type": "object",
                     "properties": {w: {"type": t} for w, t in params},
                     "required": [params[0][0]],
                 },
-                "strict": self._random() < 0.5,
+                "strict": strict,
             },
         }
-        return name, params, tool
 
     def _file_search_tool(self) -> Json:
         if self._random() < 0.5:
@@ -668,7 +682,7 @@ class RunFactory(_Factory):
 
     def _random_tools(
         self, wanted: list[str], forced_name: str | None
-    ) -> tuple[list[Json], list[tuple[str, list[tuple[str, str]]]]]:
+    ) -> tuple[list[Json], list[_Function]]:
         kinds = [k for k in ("code_interpreter", "file_search")
                  if k in wanted or self._random() < 0.3]
         count = self._pick((0, 0, 1, 1, 2, 3))
@@ -678,21 +692,25 @@ class RunFactory(_Factory):
 
     def _tools_from(
         self, spec: Any, forced_name: str | None = None
-    ) -> tuple[list[Json], list[tuple[str, list[tuple[str, str]]]]]:
+    ) -> tuple[list[Json], list[_Function]]:
         if not isinstance(spec, list):
             raise FactoryError(f"tools: {spec!r} must be a list of tools or tool kinds")
+        pool = self._pools.functions
         tools: list[Json] = []
-        functions: list[tuple[str, list[tuple[str, str]]]] = []
+        functions: list[_Function] = []
         taken: set[str] = set()
         for item in spec:
             if item == "function":
-                name = forced_name if forced_name and forced_name not in taken else None
-                while name is None or name in taken:
-                    name = self._pick(self._pools.function_names)
-                name, params, tool = self._function_tool(name)
-                taken.add(name)
-                functions.append((name, params))
-                tools.append(tool)
+                if forced_name and forced_name not in taken:
+                    base = self._pick(pool)
+                    function = (forced_name, base[1], base[2], base[3])
+                else:
+                    function = self._pick(pool)
+                    while function[0] in taken:
+                        function = self._pick(pool)
+                taken.add(function[0])
+                functions.append(function)
+                tools.append(self._function_tool(function))
             elif item == "code_interpreter":
                 tools.append({"type": "code_interpreter"})
             elif item == "file_search":
@@ -701,9 +719,10 @@ class RunFactory(_Factory):
                 tools.append(item)
                 fn = item.get("function")
                 if item.get("type") == "function" and isinstance(fn, dict):
+                    name = str(fn.get("name"))
                     props = (fn.get("parameters") or {}).get("properties") or {}
-                    functions.append((str(fn.get("name")), [(p, "string") for p in props]))
-                    taken.add(str(fn.get("name")))
+                    functions.append((name, "", tuple((p, "string") for p in props), False))
+                    taken.add(name)
             else:
                 raise FactoryError(
                     f"tools: item {item!r} is not a tool; allowed: a tool dict or one of "
@@ -721,17 +740,16 @@ class RunFactory(_Factory):
                 f"response_format: {kind!r} is not a response format kind; allowed: "
                 f"{_allowed(RESPONSE_FORMAT_KINDS)}, a dict or None"
             )
-        pools = self._pools
-        fields = list(self._run_of(pools.words, self._between(1, 4)))
+        name, description, params = self._pick(self._pools.schemas)
         return {
             "type": "json_schema",
             "json_schema": {
-                "name": self._pick(pools.words) + "_response",
-                "description": self._pick(pools.sentences),
+                "name": name,
+                "description": description,
                 "schema": {
                     "type": "object",
-                    "properties": {f: {"type": self._pick(_JSON_TYPES)} for f in fields},
-                    "required": fields,
+                    "properties": {w: {"type": t} for w, t in params},
+                    "required": [w for w, _ in params],
                     "additionalProperties": False,
                 },
                 "strict": True,
@@ -757,7 +775,7 @@ class RunFactory(_Factory):
 
     def _required_action(
         self,
-        functions: list[tuple[str, list[tuple[str, str]]]],
+        functions: list[_Function],
         forced_name: str | None,
         parallel: bool,
     ) -> Json:
@@ -770,7 +788,7 @@ class RunFactory(_Factory):
         count = self._between(1, 4) if parallel else 1
         calls = []
         for _ in range(count):
-            name, params = self._pick(functions)
+            name, _, params, _ = self._pick(functions)
             args = {p: self._argument(t) for p, t in params}
             calls.append(
                 {
