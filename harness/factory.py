@@ -133,33 +133,35 @@ class _Pools:
     metadata_values: tuple[str, ...]
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _pools(seed: int) -> _Pools:
+    """Draw the pools from a Faker seeded with ``seed`` (about 5 ms, cached per seed)."""
     from faker import Faker
 
     fake = Faker("en_US")
     fake.seed_instance(seed)
+    pick = fake.random  # the seeded Faker's own Random, for composing pool entries
     words = tuple(dict.fromkeys(w.lower() for w in fake.words(400) if w.isalpha()))
     verbs = ("get", "list", "create", "update", "delete", "search", "lookup", "send", "fetch")
-    names = tuple(
-        dict.fromkeys(f"{fake.random_element(verbs)}_{fake.word()}" for _ in range(120))
-    )
+    names = tuple(dict.fromkeys(f"{pick.choice(verbs)}_{pick.choice(words)}" for _ in range(80)))
+    keys = tuple(dict.fromkeys(f"{pick.choice(words)}_{pick.choice(words)}" for _ in range(60)))
 
     def params() -> _Params:
-        chosen = fake.random_elements(words, length=fake.random_int(1, 3), unique=True)
-        return tuple((w, fake.random_element(_JSON_TYPES)) for w in chosen)
+        chosen = pick.sample(words, pick.randint(1, 3))
+        return tuple((w, pick.choice(_JSON_TYPES)) for w in chosen)
 
-    functions = tuple((n, fake.sentence(nb_words=10), params(), fake.boolean()) for n in names)
-    schemas = tuple((f"{w}_response", fake.sentence(nb_words=8), params()) for w in words[:60])
-    keys = tuple(dict.fromkeys(f"{fake.word()}_{fake.word()}" for _ in range(80)))
+    sentences = tuple(fake.sentence(nb_words=10) for _ in range(60))
+    functions = tuple((n, pick.choice(sentences), params(), pick.random() < 0.5) for n in names)
+    schemas = tuple((f"{w}_response", pick.choice(sentences), params()) for w in words[:40])
     values = tuple(
-        [fake.user_name() for _ in range(40)]
-        + [fake.uuid4() for _ in range(20)]
-        + [fake.sentence(nb_words=5) for _ in range(20)]
+        [fake.user_name() for _ in range(20)]
+        + [fake.uuid4() for _ in range(10)]
+        + [fake.sentence(nb_words=5) for _ in range(10)]
+        + list(words[-20:])
     )
     return _Pools(
         words=words,
-        sentences=tuple(fake.sentence(nb_words=10) for _ in range(120)),
+        sentences=sentences,
         functions=functions,
         schemas=schemas,
         metadata_keys=keys,
