@@ -24,6 +24,7 @@ each kind it names and keeps the others. Nothing else ever changes on a modify.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -168,7 +169,9 @@ class Store:
 
     def reset(self) -> None:
         """Back to the seeded objects, with the created-id sequence and clock restarted."""
-        threads, runs = _seeded_objects(self.seed)
+        threads, runs = (
+            [json_copy(obj) for obj in objects] for objects in _seeded_objects(self.seed)
+        )
         with self.lock:
             self.threads = {thread["id"]: thread for thread in threads}
             self.runs = {run["id"]: run for run in runs}
@@ -193,20 +196,33 @@ class Store:
             if thread is None:
                 if not self.adopt_unknown:
                     raise _not_found("thread", thread_id)
-                thread = _adopted_thread(self.seed, thread_id)
-                self.threads[thread_id] = thread
+                thread = self.adopt(thread_id)
             return thread
 
     def run(self, thread_id: str, run_id: str) -> JSON:
         """The stored run on that thread; a run on another thread is as unknown as none."""
         with self.lock:
-            thread = self.thread(thread_id)
+            self.thread(thread_id)
             run = self.runs.get(run_id)
             if run is None or run["thread_id"] != thread_id:
                 if not self.adopt_unknown or run is not None:
                     raise _not_found("run", run_id)
-                run = _adopted_run(self.seed, thread, run_id)
-                self.runs[run_id] = run
+                run = self.adopt(thread_id, run_id)
+            return run
+
+    def adopt(self, thread_id: str, run_id: str | None = None) -> JSON:
+        """Make an unknown thread (and run on it) exist: consistent objects derived from the
+        seed and the ids, so an id from another backend gets a meaningful answer. Returns the
+        thread, or the run when ``run_id`` is given; known objects are left as they are."""
+        with self.lock:
+            thread = self.threads.get(thread_id)
+            if thread is None:
+                thread = self.threads[thread_id] = _adopted_thread(self.seed, thread_id)
+            if run_id is None:
+                return thread
+            run = self.runs.get(run_id)
+            if run is None:
+                run = self.runs[run_id] = _adopted_run(self.seed, thread, run_id)
             return run
 
     # ----------------------------------------------------------------- changes
@@ -315,8 +331,10 @@ def _instructions(given: JSON) -> str:
 # --------------------------------------------------------------------------- seeding
 
 
+@functools.lru_cache(maxsize=8)
 def _seeded_objects(seed: int) -> tuple[list[JSON], list[JSON]]:
-    """The factory's variants as wire dicts: every run with the thread it belongs to."""
+    """The factory's variants as wire dicts: every run with the thread it belongs to.
+    Cached (building them is most of a reset); callers copy before storing."""
     from harness.factory import RunFactory, ThreadFactory
 
     thread_factory = ThreadFactory(seed)

@@ -1,9 +1,11 @@
 """Re-send every recorded request to a backend and rewrite the cassettes with what it answers.
 
-The default target is the built-in emulator, started in-process on loopback in adopt-unknown
-mode: recorded requests name threads and runs from another backend (or another emulator run),
-and a well-prefixed unknown id gets a consistent object instead of a 404, so the regenerated
-responses stay meaningful. Its state is reset before each cassette, as each was recorded alone.
+The default target is the built-in emulator, started in-process on loopback. Recorded requests
+name threads and runs from another backend (or another emulator run), so before each cassette
+the emulator is reset to its seeded state and *adopts* every thread and run id that a recorded
+request reached with a 2xx answer: it creates consistent objects for them (derived from the
+seed and the id), so the regenerated responses stay meaningful. Ids whose recorded answer was
+an error (a 404 for an unknown thread) are not adopted and get the same error again.
 
 Recorded requests hold credential placeholders; the real key goes back where the placeholder
 was (``authorization: Bearer KEY`` or ``api-key: KEY``, or an ``api-key`` query parameter)
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +30,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from harness.cassette import Cassette, Interaction, Request, Response
 from harness.scrub import clean_interaction, is_placeholder
+
+Prepare = Callable[[Cassette], None]
 
 if TYPE_CHECKING:
     import httpx
@@ -207,22 +212,43 @@ def _http_error() -> type[Exception]:
     return httpx.HTTPError
 
 
+_OBJECT_PATH = re.compile(r"/threads/(thread_[^/?]+)(?:/runs/(run_[^/?]+))?$")
+
+
+def _ids_answered(cassette: Cassette) -> list[tuple[str, str | None]]:
+    """``(thread_id, run_id)`` of every object a recorded request reached successfully: the
+    objects the target must know for the responses to mean the same thing again."""
+    found = []
+    for interaction in cassette.interactions:
+        match = _OBJECT_PATH.search(interaction.request.path)
+        if match and 200 <= interaction.response.status < 300:
+            found.append((match.group(1), match.group(2)))
+    return found
+
+
 @contextmanager
-def _target(target: str | None, key: str | None) -> Iterator[tuple[str, str, Callable[[], None]]]:
-    """``(base URL, key, reset)`` for the target: the built-in emulator unless a URL is given."""
+def _target(target: str | None, key: str | None) -> Iterator[tuple[str, str, Prepare]]:
+    """``(base URL, key, prepare)`` for the target: the built-in emulator unless a URL is
+    given. ``prepare(cassette)`` puts the target in the state the cassette expects."""
     if target is None:
         from harness.emulator import create_app
         from harness.serve import serve
 
-        app = create_app(adopt_unknown=True)
+        app = create_app()
+
+        def prepare(cassette: Cassette) -> None:
+            app.store.reset()
+            for thread_id, run_id in _ids_answered(cassette):
+                app.store.adopt(thread_id, run_id)
+
         with serve(app) as base:
-            yield base, EMULATOR_KEY, app.store.reset
+            yield base, EMULATOR_KEY, prepare
         return
     if not target.startswith(("http://", "https://")):
         raise RegenerateError(f"--target {target!r} is not an http:// or https:// URL")
     if not key:
         raise RegenerateError("no API key for --target; set the variable named by --api-key-env")
-    yield target, key, lambda: None
+    yield target, key, lambda cassette: None
 
 
 def regenerate(
@@ -239,11 +265,11 @@ def regenerate(
 
     results = []
     with (
-        _target(target, api_key) as (base, key, reset),
+        _target(target, api_key) as (base, key, prepare),
         httpx.Client(timeout=_TIMEOUT, trust_env=target is not None) as client,
     ):
         for cassette in cassettes:
-            reset()
+            prepare(cassette)
             results.append(
                 regenerate_cassette(
                     cassette, client, base, key, dry_run=dry_run, on_interaction=on_interaction

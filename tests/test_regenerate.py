@@ -112,6 +112,18 @@ def test_unknown_ids_are_adopted_by_the_built_in_emulator(tmp_path: Path) -> Non
     assert Cassette.load(path).interactions[0].request == request
 
 
+def test_recorded_not_found_stays_not_found(tmp_path: Path) -> None:
+    synthesize(tmp_path, seed=0)
+    missing = sorted((tmp_path / "errors").glob("*unknown-*.json"))
+    assert missing, "synthesize writes 404 cassettes"
+    before = {path: path.read_bytes() for path in missing}
+    result = _run(*map(str, missing))
+    assert result.exit_code == 0, result.output
+    for path, content in before.items():
+        assert Cassette.load(path).interactions[0].response.status == 404
+        assert path.read_bytes() == content
+
+
 class _DiesAfterOne:
     """A target that answers one request, then stops listening (connection refused)."""
 
