@@ -30,7 +30,7 @@ import json
 import random
 import string
 import threading
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, Container, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any, Literal
 from urllib.parse import parse_qs
@@ -159,9 +159,10 @@ class Store:
     response never aliases stored state.
     """
 
-    def __init__(self, seed: int = 0, *, adopt_unknown: bool = False) -> None:
+    def __init__(self, seed: int = 0, *, adopt_unknown: bool | Container[str] = False) -> None:
         self.seed = seed
         self.adopt_unknown = adopt_unknown
+        """Which unknown ids get an object instead of a 404: all (True), none, or these."""
         self.lock = threading.RLock()
         self.threads: dict[str, JSON] = {}
         self.runs: dict[str, JSON] = {}
@@ -194,7 +195,7 @@ class Store:
         with self.lock:
             thread = self.threads.get(thread_id)
             if thread is None:
-                if not self.adopt_unknown:
+                if not self._may_adopt(thread_id):
                     raise _not_found("thread", thread_id)
                 thread = self.adopt(thread_id)
             return thread
@@ -205,10 +206,15 @@ class Store:
             self.thread(thread_id)
             run = self.runs.get(run_id)
             if run is None or run["thread_id"] != thread_id:
-                if not self.adopt_unknown or run is not None:
+                if run is not None or not self._may_adopt(run_id):
                     raise _not_found("run", run_id)
                 run = self.adopt(thread_id, run_id)
             return run
+
+    def _may_adopt(self, object_id: str) -> bool:
+        if isinstance(self.adopt_unknown, bool):
+            return self.adopt_unknown
+        return object_id in self.adopt_unknown
 
     def adopt(self, thread_id: str, run_id: str | None = None) -> JSON:
         """Make an unknown thread (and run on it) exist: consistent objects derived from the

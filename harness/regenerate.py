@@ -2,9 +2,10 @@
 
 The default target is the built-in emulator, started in-process on loopback. Recorded requests
 name threads and runs from another backend (or another emulator run), so before each cassette
-the emulator is reset to its seeded state and *adopts* every thread and run id that a recorded
-request reached with a 2xx answer: it creates consistent objects for them (derived from the
-seed and the id), so the regenerated responses stay meaningful. Ids whose recorded answer was
+the emulator is reset to its seeded state and told it may *adopt* every thread and run id that
+a recorded request reached with a 2xx answer: when a request names one it does not have, it
+creates a consistent object for it (derived from the seed and the id), so the regenerated
+responses stay meaningful. Ids whose recorded answer was
 an error (a 404 for an unknown thread) are not adopted and get the same error again.
 
 Recorded requests hold credential placeholders; the real key goes back where the placeholder
@@ -238,8 +239,9 @@ def _target(target: str | None, key: str | None) -> Iterator[tuple[str, str, Pre
 
         def prepare(cassette: Cassette) -> None:
             app.store.reset()
-            for thread_id, run_id in _ids_answered(cassette):
-                app.store.adopt(thread_id, run_id)
+            app.store.adopt_unknown = {
+                object_id for ids in _ids_answered(cassette) for object_id in ids if object_id
+            }
 
         with serve(app) as base:
             yield base, EMULATOR_KEY, prepare
