@@ -477,8 +477,9 @@ class RunFactory(_Factory):
 
         # tools and tool_choice: the choice decides which tools must exist
         choice_ov = ov.get("tool_choice", _MISSING)
-        if choice_ov is _MISSING:
-            choice_kind: str | None = self._pick(
+        choice_kind: str | None = None
+        if choice_ov is _MISSING and "tools" not in ov:
+            choice_kind = self._pick(
                 _REQUIRES_ACTION_CHOICES if status == "requires_action" else TOOL_CHOICE_KINDS
             )
         elif isinstance(choice_ov, str):
@@ -488,8 +489,6 @@ class RunFactory(_Factory):
                     f"{_allowed(TOOL_CHOICE_KINDS)}, a named-tool dict or None"
                 )
             choice_kind = choice_ov
-        else:
-            choice_kind = None
         forced_name: str | None = None
         if isinstance(choice_ov, dict):
             function = choice_ov.get("function")
@@ -497,6 +496,8 @@ class RunFactory(_Factory):
                 forced_name = function.get("name")
         if "tools" in ov:
             tools, functions = self._tools_from(ov["tools"], forced_name)
+            if choice_ov is _MISSING:
+                choice_kind = self._pick(_choices_for(status, tools, functions))
         else:
             wanted = []
             if choice_kind in ("code_interpreter", "file_search"):
@@ -533,7 +534,9 @@ class RunFactory(_Factory):
         details = ov.get("incomplete_details", _MISSING)
         if status == "incomplete":
             if details is _MISSING:
-                reason = self._pick(INCOMPLETE_REASONS)
+                # a limit overridden to null cannot be the one reached
+                reachable = [r for r in INCOMPLETE_REASONS if ov.get(r, 0) is not None]
+                reason = self._pick(reachable or INCOMPLETE_REASONS)
             elif isinstance(details, str):
                 reason = details
             elif isinstance(details, dict):
@@ -812,6 +815,20 @@ class RunFactory(_Factory):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _choices_for(status: str, tools: list[Json], functions: list[_Function]) -> list[str]:
+    """The tool_choice kinds consistent with these tools (and with requires_action)."""
+    kinds = {tool.get("type") for tool in tools}
+    allowed = ["auto"]
+    if status != "requires_action":
+        allowed.append("none")
+        allowed += [k for k in ("code_interpreter", "file_search") if k in kinds]
+    if tools and (functions or status != "requires_action"):
+        allowed.append("required")
+    if functions:
+        allowed.append("function")
+    return allowed
 
 
 def run_variants(seed: int = 0) -> list[Run]:

@@ -571,3 +571,26 @@ def test_variant_parametrization_has_readable_ids(pytester: pytest.Pytester) -> 
             "*test_explicit?queued-text? PASSED*",
         ]
     )
+
+
+@pytest.mark.parametrize(
+    "tools", [[], ["code_interpreter"], ["file_search"], ["function"], ["function", "file_search"]]
+)
+def test_tools_override_alone_gets_a_matching_tool_choice(tools: list[str]) -> None:
+    for seed in range(60):
+        for status in RUN_STATUSES:
+            if status == "requires_action" and "function" not in tools:
+                continue
+            run = RunFactory(seed).build(tools=tools, status=status)
+            assert [t.type for t in run.tools] == tools
+            assert check_run(run) == []
+
+
+def test_incomplete_reason_follows_the_limit_left_set() -> None:
+    for seed in range(40):
+        run = RunFactory(seed).build(status="incomplete", max_prompt_tokens=None)
+        assert run.incomplete_details is not None
+        assert run.incomplete_details.reason == "max_completion_tokens"
+    with pytest.raises(FactoryError, match="max_completion_tokens is null"):
+        RunFactory(1).build(status="incomplete", max_prompt_tokens=None,
+                            max_completion_tokens=None)
