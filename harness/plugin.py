@@ -212,8 +212,9 @@ def _test_config(request: pytest.FixtureRequest, base: object) -> tuple[Cassette
         if options:
             config = config.replace(**options)
     # An explicit --cassette-mode on the command line wins over conftest and markers.
-    if request.config.getoption("cassette_mode"):
-        config = config.replace(mode=request.config.getoption("cassette_mode"))
+    command_line_mode = request.config.getoption("cassette_mode")
+    if command_line_mode and command_line_mode != config.mode:
+        config = config.replace(mode=command_line_mode)
     return config, name
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
+import functools
 import hashlib
 import json
 import os
@@ -130,6 +131,12 @@ class CassetteConfig:
         )
 
 
+@functools.lru_cache(maxsize=32)
+def _scrubber_for(config: CassetteConfig) -> Scrubber:
+    """One scrubber per configuration (compiling its patterns once, not once per test)."""
+    return Scrubber(config.scrub_rules())
+
+
 def default_mode(environ: Mapping[str, str] | None = None) -> RecordMode:
     """``none`` on CI (the ``CI`` environment variable set), ``once`` elsewhere."""
     value = (environ if environ is not None else os.environ).get("CI", "")
@@ -178,14 +185,20 @@ def _header_value(value: Any) -> str:
     return str(value)
 
 
-def request_from_vcr(vcr_request: Any) -> Request:
-    """A harness request from vcrpy's (scheme, host and port dropped)."""
+def request_from_vcr(vcr_request: Any, *, headers: bool = True) -> Request:
+    """A harness request from vcrpy's (scheme, host and port dropped). Without ``headers``
+    (enough for matching, which ignores them) only ``content-encoding`` is kept."""
     parts = urlsplit(vcr_request.uri)
+    if headers:
+        kept = {str(k): _header_value(v) for k, v in vcr_request.headers.items()}
+    else:
+        encoding = vcr_request.headers.get("content-encoding")
+        kept = {"content-encoding": _header_value(encoding)} if encoding else {}
     request = Request(
         method=vcr_request.method.upper(),
         path=parts.path or "/",
         query=parse_qsl(parts.query, keep_blank_values=True),
-        headers={str(k): _header_value(v) for k, v in vcr_request.headers.items()},
+        headers=kept,
     )
     body = vcr_request.body_bytes if hasattr(vcr_request, "body_bytes") else vcr_request.body
     if isinstance(body, str):
@@ -293,7 +306,7 @@ class Recording:
             rerecord_command=rerecord_command,
             loaded=loaded,
             existed=existed,
-            _scrubber=scrubber or Scrubber(config.scrub_rules()),
+            _scrubber=scrubber or _scrubber_for(config),
         )
 
     def __repr__(self) -> str:
@@ -353,7 +366,8 @@ class Recording:
         pending = self._pending
         if pending is not None and pending[0] is vcr_request:
             return pending[1]
-        cleaned = clean_request(request_from_vcr(vcr_request), self._scrubber)
+        live = request_from_vcr(vcr_request, headers=False)
+        cleaned = clean_request(live, self._scrubber, in_place=True)
         self._pending = (vcr_request, cleaned)
         return cleaned
 
@@ -556,35 +570,57 @@ class _Slot:
 
 
 class Patches:
-    """vcrpy's patchers for httpx2, httpx and requests, built once and entered per test."""
+    """vcrpy's patchers for httpx2, httpx and requests, built once and entered per test.
+
+    vcrpy hands out ``mock.patch`` objects; entering ~20 of them per test costs more than the
+    rest of a replay, so they are flattened once into plain (target, attribute, replacement)
+    swaps. Context managers that are not attribute patches (urllib3 connection removers) are
+    entered as they are."""
 
     def __init__(self) -> None:
         self._slot = _Slot()
-        self._patchers: Sequence[Any] | None = None
+        self._swaps: list[tuple[Any, str, Any]] | None = None
+        self._contexts: list[Any] = []
 
-    def _build(self) -> Sequence[Any]:
-        if self._patchers is None:
+    def _build(self) -> list[tuple[Any, str, Any]]:
+        if self._swaps is None:
             from vcr.patch import CassettePatcherBuilder
 
-            self._patchers = list(CassettePatcherBuilder(self._slot).build())
-        return self._patchers
+            swaps = []
+            for patcher in CassettePatcherBuilder(self._slot).build():
+                if hasattr(patcher, "getter") and hasattr(patcher, "attribute"):
+                    swaps.append((patcher.getter(), patcher.attribute, patcher.new))
+                else:
+                    self._contexts.append(patcher)
+            self._swaps = swaps
+        return self._swaps
 
     @contextlib.contextmanager
     def active(self, recording: Recording) -> Iterator[Recording]:
         """Route intercepted HTTP calls to ``recording`` for the duration of the block."""
         if self._slot.current is not None:
             raise RuntimeError("harness: a cassette is already active (nested cassettes)")
-        patchers = self._build()
+        swaps = self._build()
         self._slot.current = recording
-        entered = []
+        undo: list[tuple[Any, str, Any, bool]] = []
+        contexts: list[Any] = []
         try:
-            for patcher in patchers:
-                patcher.__enter__()
-                entered.append(patcher)
+            for target, attribute, replacement in swaps:
+                own = attribute in vars(target)
+                undo.append((target, attribute, getattr(target, attribute), own))
+                setattr(target, attribute, replacement)
+            for context in self._contexts:
+                context.__enter__()
+                contexts.append(context)
             yield recording
         finally:
-            for patcher in reversed(entered):
-                patcher.__exit__(None, None, None)
+            for context in reversed(contexts):
+                context.__exit__(None, None, None)
+            for target, attribute, original, own in reversed(undo):
+                if own:
+                    setattr(target, attribute, original)
+                else:
+                    delattr(target, attribute)
             self._slot.current = None
 
 

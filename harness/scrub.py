@@ -374,13 +374,16 @@ def clean_interaction(interaction: Interaction, scrubber: Scrubber | None = None
     return Interaction(request, response)
 
 
-def clean_request(request: Request, scrubber: Scrubber | None = None) -> Request:
+def clean_request(
+    request: Request, scrubber: Scrubber | None = None, *, in_place: bool = False
+) -> Request:
     """A live request as it would be stored (see :func:`clean_interaction`). Matching compares
     the cleaned live request with the stored one, so a request carrying a credential in its
     query or body still matches the recording that holds the placeholder:
-    ``cassette.play(clean_request(request, scrubber))`` is how the plugin (and the CLI) look up."""
+    ``cassette.play(clean_request(request, scrubber))`` is how the plugin (and the CLI) look up.
+    ``in_place`` cleans ``request`` itself (for a request built only to be looked up)."""
     scrubber = scrubber or Scrubber()
-    cleaned = copy.deepcopy(request)
+    cleaned = request if in_place else copy.deepcopy(request)
     _clean_message(cleaned, scrubber)
     cleaned.query = scrubber.scrub_query(cleaned.query)
     return cleaned
