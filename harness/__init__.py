@@ -30,6 +30,7 @@ from harness.models import (
     error_response,
     find_drift,
 )
+from harness.recorder import CassetteConfig, HarnessDriftWarning
 from harness.replay import ReplayApp
 from harness.rules import InconsistentObjectError, assert_consistent, check_run, check_thread
 from harness.verify import Problem, Report, scan_paths, verify_paths
@@ -40,11 +41,13 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "CassetteConfig",
     "Drift",
     "Emulator",
     "ErrorObject",
     "ErrorResponse",
     "FactoryError",
+    "HarnessDriftWarning",
     "InconsistentObjectError",
     "Metadata",
     "ModifyRunRequest",

@@ -32,13 +32,13 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from harness.cassette import Cassette, CassetteError, Interaction, Request, Response
+from harness.cassette import Cassette, Interaction, Request, Response
 from harness.scrub import Scrubber, ScrubRules, clean_interaction, clean_request
 
 if sys.platform != "win32":
@@ -54,6 +54,7 @@ __all__ = [
     "Recording",
     "cassette_path",
     "default_mode",
+    "drift_problems",
     "safe_name",
 ]
 
@@ -622,8 +623,3 @@ class Patches:
                 else:
                     delattr(target, attribute)
             self._slot.current = None
-
-
-def cassette_error_line(error: CassetteError) -> str:
-    """A broken cassette as one line with what to do."""
-    return f"harness cassette: {error}"
