@@ -134,6 +134,28 @@ def _check_prefix(param: str, value: str, prefix: str) -> None:
         )
 
 
+_RESOURCE_IDS = (
+    ("code_interpreter", "file_ids", "file-"),
+    ("file_search", "vector_store_ids", "vs_"),
+)
+
+
+def _check_resource_ids(resources: JSON | None) -> None:
+    """File and vector store ids must look like ids (the API resolves them; an emulator can
+    at least refuse ones that could never exist, such as ``""``)."""
+    for kind, field, prefix in _RESOURCE_IDS:
+        ids = ((resources or {}).get(kind) or {}).get(field) or []
+        for index, value in enumerate(ids):
+            if not value.startswith(prefix) or len(value) == len(prefix):
+                param = f"tool_resources.{kind}.{field}[{index}]"
+                raise EmulatorError(
+                    400,
+                    f"Invalid '{param}': '{value}'. Expected an ID that begins with '{prefix}'.",
+                    param=param,
+                    code="invalid_value",
+                )
+
+
 def _derived_seed(seed: int, *parts: str) -> int:
     """A stable integer seed from the app seed and some names (hash() is salted per process)."""
     digest = hashlib.sha256("\x00".join((str(seed), *parts)).encode()).digest()
@@ -245,8 +267,9 @@ class Store:
                 return candidate
 
     def create_thread(self, request: CreateThreadRequest) -> JSON:
+        given = request.to_dict()
+        _check_resource_ids(given.get("tool_resources"))
         with self.lock:
-            given = request.to_dict()
             thread: JSON = {
                 "id": self._new_id("thread_"),
                 "object": "thread",
@@ -297,9 +320,10 @@ class Store:
             return json_copy(run)
 
     def modify_thread(self, thread_id: str, request: ModifyThreadRequest) -> JSON:
+        given = request.to_dict()
+        _check_resource_ids(given.get("tool_resources"))
         with self.lock:
             thread = self.thread(thread_id)
-            given = request.to_dict()
             if given.get("metadata") is not None:
                 thread["metadata"] = given["metadata"]
             resources = given.get("tool_resources")

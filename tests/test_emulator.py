@@ -351,6 +351,38 @@ def test_ids_with_the_wrong_prefix_are_400s(harness_emulator: RunningEmulator) -
     )
 
 
+def test_resource_ids_that_cannot_exist_are_400s(harness_emulator: RunningEmulator) -> None:
+    client = harness_emulator.client()
+    thread = client.beta.threads.create()
+    param = "tool_resources.code_interpreter.file_ids[1]"
+    expect_error(
+        openai.BadRequestError,
+        lambda: client.beta.threads.update(
+            thread.id, tool_resources={"code_interpreter": {"file_ids": ["file-a", ""]}}
+        ),
+        400,
+        envelope(
+            f"Invalid '{param}': ''. Expected an ID that begins with 'file-'.",
+            param=param,
+            code="invalid_value",
+        ),
+    )
+    expect_error(
+        openai.BadRequestError,
+        lambda: client.beta.threads.create(
+            tool_resources={"file_search": {"vector_store_ids": ["store"]}}
+        ),
+        400,
+        envelope(
+            "Invalid 'tool_resources.file_search.vector_store_ids[0]': 'store'. "
+            "Expected an ID that begins with 'vs_'.",
+            param="tool_resources.file_search.vector_store_ids[0]",
+            code="invalid_value",
+        ),
+    )
+    assert client.beta.threads.retrieve(thread.id).tool_resources is not None
+
+
 def test_unknown_ids_are_404s(harness_emulator: RunningEmulator) -> None:
     client = harness_emulator.client()
     runs = harness_emulator.store.snapshot()["runs"]
