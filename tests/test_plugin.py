@@ -11,6 +11,13 @@ import pytest
 
 pytest.importorskip("openai")
 
+
+@pytest.fixture(autouse=True)
+def _not_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The downstream runs choose their mode explicitly; CI=true would default them to none."""
+    monkeypatch.delenv("CI", raising=False)
+
+
 DOWNSTREAM = """
 import asyncio
 

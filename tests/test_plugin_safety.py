@@ -14,6 +14,13 @@ from harness.cassette import Cassette, iter_cassette_files
 
 pytest.importorskip("openai")
 
+
+@pytest.fixture(autouse=True)
+def _not_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The downstream runs choose their mode explicitly; CI=true would default them to none."""
+    monkeypatch.delenv("CI", raising=False)
+
+
 SERVERS = '''
 import json
 
