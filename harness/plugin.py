@@ -44,6 +44,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     _add_cassette_options(parser)
 
 
+class HarnessHookSpecs:
+    """Hooks a plugin or ``conftest.py`` may implement."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_harness_cassette_config(
+        self, config: CassetteConfig, request: pytest.FixtureRequest
+    ) -> CassetteConfig | None:
+        """Adjust one test's cassette configuration (after ``cassette_config``, before the
+        marker's options): return a new :class:`harness.CassetteConfig`, or None to keep it."""
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Register :class:`HarnessHookSpecs`."""
+    pluginmanager.add_hookspecs(HarnessHookSpecs)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Register the markers so ``pytest --markers`` lists them and --strict-markers passes."""
     for marker in MARKERS:
@@ -202,6 +218,9 @@ def _test_config(request: pytest.FixtureRequest, base: object) -> tuple[Cassette
         raise TypeError(
             f"cassette_config returned {type(base).__name__}; return a CassetteConfig or a dict"
         )
+    adjusted = request.config.hook.pytest_harness_cassette_config(config=config, request=request)
+    if adjusted is not None:
+        config = adjusted
     name: str | None = None
     marker = request.node.get_closest_marker("cassette")
     if marker is not None:
@@ -218,22 +237,34 @@ def _test_config(request: pytest.FixtureRequest, base: object) -> tuple[Cassette
     return config, name
 
 
+def _open_recording(request: pytest.FixtureRequest, base: object) -> Recording | str:
+    """This test's recording, or a one-line message naming what is wrong."""
+    node = request.node
+    try:
+        config, name = _test_config(request, base)
+        test_name = node.nodeid.split("::", 1)[-1]
+        path = cassette_path(config.cassette_dir, Path(node.path), test_name, name)
+    except (TypeError, ValueError) as exc:
+        return f"harness cassette configuration of {node.nodeid}: {exc}"
+    quoted = "'" + node.nodeid.replace("'", "'\\''") + "'"
+    try:
+        return Recording.open(
+            path, config, rerecord_command=f"pytest {quoted} --cassette-mode=rewrite"
+        )
+    except CassetteError as exc:
+        return f"harness cassette: {exc}"
+
+
 @pytest.fixture
 def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterator[Recording]:
     """Record or replay this test's HTTP traffic (httpx2, httpx, requests) in a harness
     cassette; yields the active :class:`harness.recorder.Recording` (``interactions``,
     ``played``, ``recorded``, ``all_played``, ``path``, ``mode``)."""
-    config, name = _test_config(request, cassette_config)
     node = request.node
-    test_name = node.nodeid.split("::", 1)[-1]
-    path = cassette_path(config.cassette_dir, Path(node.path), test_name, name)
-    quoted = "'" + node.nodeid.replace("'", "'\\''") + "'"
-    try:
-        recording = Recording.open(
-            path, config, rerecord_command=f"pytest {quoted} --cassette-mode=rewrite"
-        )
-    except CassetteError as exc:
-        pytest.fail(f"harness cassette: {exc}", pytrace=False)
+    opened = _open_recording(request, cassette_config)
+    if isinstance(opened, str):
+        pytest.fail(opened, pytrace=False)
+    recording, config = opened, opened.config
     node.stash[RECORDING_KEY] = recording
     guard = None
     if config.offline and _OFFLINE_KEY not in request.config.stash:

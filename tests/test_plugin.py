@@ -184,3 +184,62 @@ def test_miss_prints_scrubbed_request_diff_and_rerecord_command(pytester: pytest
     assert "<REDACTED:openai-key>" in output and "ZZZZZZZZZZ" not in output
     assert "pytest 'test_downstream.py::test_modify_thread_sync' --cassette-mode=rewrite" in output
     assert "Connection error" not in output.split("short test summary")[0].split("FAILURES")[1]
+
+
+CONFIGURED = """
+import pytest
+import requests
+
+
+def post(emulator, headers):
+    url = f"{emulator.base_url}/threads"
+    auth = {"authorization": "Bearer sk-test-not-a-real-key", "openai-beta": "assistants=v2"}
+    return requests.post(url, json={}, headers={**auth, **headers}, timeout=5)
+
+
+@pytest.mark.cassette
+def test_custom_dir(harness_emulator):
+    assert post(harness_emulator, {"x-tenant": "tenant-secret-1"}).status_code == 200
+
+
+@pytest.mark.cassette("named/by-marker", scrub_headers=("x-other",))
+def test_marker_options(harness_emulator):
+    assert post(harness_emulator, {"x-other": "other-secret-2"}).status_code == 200
+
+
+@pytest.mark.cassette(bogus=1)
+def test_unknown_option():
+    pass
+"""
+
+CONFTEST = """
+import pytest
+
+
+@pytest.fixture(scope="session")
+def cassette_config(cassette_config):
+    return {"scrub_headers": ("x-tenant",)}
+
+
+def pytest_harness_cassette_config(config, request):
+    if request.node.name == "test_custom_dir":
+        return config.replace(cassette_dir=config.cassette_dir / "custom")
+    return None
+"""
+
+
+def test_conftest_hook_and_marker_configure_a_test(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_configured=CONFIGURED)
+    result = pytester.runpytest("-p", "no:randomly", "--cassette-mode=once")
+    result.assert_outcomes(passed=2, errors=1)
+    assert "During handling" not in result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["*harness cassette configuration of test_configured.py::test_unknown_option: "
+         "unknown cassette option(s) bogus*"]
+    )  # fmt: skip
+    custom = pytester.path / "cassettes" / "custom" / "test_configured" / "test_custom_dir.json"
+    named = pytester.path / "cassettes" / "named" / "by-marker.json"
+    assert "tenant-secret-1" not in custom.read_text()
+    assert "<REDACTED:x-tenant>" in custom.read_text()
+    assert "other-secret-2" not in named.read_text()
