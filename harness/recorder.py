@@ -264,8 +264,8 @@ def drift_problems(interaction: Interaction) -> list[str]:
 @dataclass(eq=False, repr=False)
 class Recording:
     """One test's cassette while the test runs: what the ``cassette`` fixture returns, and
-    the object vcrpy's stubs talk to (``can_play_response_for``, ``play_response``,
-    ``append``, ``write_protected``, ``filter_request``)."""
+    what vcrpy's stubs talk to through :class:`_Slot` (``can_play_response_for``,
+    ``play_response``, ``append``, ``write_protected``)."""
 
     path: Path
     config: CassetteConfig
@@ -280,10 +280,6 @@ class Recording:
     existed: bool = False
     _scrubber: Scrubber = field(default_factory=Scrubber, repr=False)
     _pending: tuple[Any, Request] | None = field(default=None, repr=False)
-
-    # vcrpy reads these from a cassette object.
-    custom_patches: tuple[Any, ...] = ()
-    skip_patchers: tuple[str, ...] = ()
 
     @classmethod
     def open(
@@ -349,19 +345,12 @@ class Recording:
     # ----------------------------------------------------------------- vcrpy's interface
 
     @property
-    def _path(self) -> str:
-        return str(self.path)
-
-    @property
     def record_mode(self) -> str:
         return self.config.mode
 
     @property
     def write_protected(self) -> bool:
         return not self.can_record
-
-    def filter_request(self, vcr_request: Any) -> Any:
-        return vcr_request
 
     def _cleaned(self, vcr_request: Any) -> Request:
         pending = self._pending
