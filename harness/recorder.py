@@ -440,6 +440,7 @@ class Recording:
             "",
             "To re-record this test's cassette from scratch (run from the rootdir):",
             f"  {self.rerecord_command}",
+            f"(the same as deleting {self.path.name} and running with --cassette-mode=once), "
             "or keep what is recorded and add the new requests with --cassette-mode=new_episodes.",
         ]
         return "\n".join(lines)
