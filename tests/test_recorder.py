@@ -203,3 +203,35 @@ def test_offline_guard_refuses_before_the_real_calls(monkeypatch: pytest.MonkeyP
     assert reached == ["localhost"]
     assert socket.getaddrinfo is fake_getaddrinfo
     assert len(guard.blocked) == 3
+
+
+@pytest.mark.parametrize(
+    ("mode", "existed", "answer"),
+    [
+        ("none", True, "replay"),
+        ("none", False, "miss"),
+        ("once", True, "replay"),
+        ("once", False, "record"),
+        ("new_episodes", True, "replay"),
+        ("new_episodes", False, "record"),
+        ("all", True, "record"),
+        ("rewrite", True, "record"),
+    ],
+)
+def test_record_modes(tmp_path: Path, mode: str, existed: bool, answer: str) -> None:
+    from vcr.request import Request as VcrRequest
+
+    path = tmp_path / "c.json"
+    if existed:
+        Cassette(path=path, interactions=[_interaction({"k": "v"})]).save()
+    config = CassetteConfig().replace(mode=mode)
+    recording = Recording.open(path, config, rerecord_command="")
+    live = VcrRequest(
+        "POST", "https://any.host:8443/v1/threads/thread_a", b'{"metadata":{"k":"v"}}', {}
+    )
+    if answer == "miss":
+        with pytest.raises(CassetteMissError, match="file does not exist"):
+            recording.can_play_response_for(live)
+        return
+    assert recording.can_play_response_for(live) is (answer == "replay")
+    assert recording.write_protected is (mode in ("none", "once") and existed)
