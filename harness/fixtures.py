@@ -25,16 +25,22 @@ __all__: list[str] = [
 ]
 
 
-def _session_seed(config: pytest.Config) -> int:
+def session_seed(config: pytest.Config) -> int:
+    """``--harness-seed``, else ini ``harness_seed``, else 0; a non-integer is a usage error."""
     value = config.getoption("harness_seed", None) or config.getini("harness_seed") or 0
-    return int(value)
+    try:
+        return int(value)
+    except ValueError:
+        raise pytest.UsageError(
+            f"--harness-seed / ini harness_seed must be an integer, got {value!r}"
+        ) from None
 
 
 @pytest.fixture(scope="session")
 def _harness_emulator_server(request: pytest.FixtureRequest) -> Iterator[RunningEmulator]:
     from harness.emulator import running_emulator
 
-    with running_emulator(_session_seed(request.config)) as server:
+    with running_emulator(session_seed(request.config)) as server:
         yield server
 
 
@@ -54,7 +60,7 @@ def _test_seed(request: pytest.FixtureRequest) -> int:
     """Stable per-test seed: session seed + node id (crc32, not Python's salted hash())."""
     import zlib
 
-    key = f"{_session_seed(request.config)}:{request.node.nodeid}"
+    key = f"{session_seed(request.config)}:{request.node.nodeid}"
     return zlib.crc32(key.encode("utf-8"))
 
 
@@ -97,7 +103,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     from harness.factory import run_variants, thread_variants, variant_id
 
-    seed = _session_seed(metafunc.config)
+    seed = session_seed(metafunc.config)
     for name in wanted:
         objects = run_variants(seed) if name == "run_variant" else thread_variants(seed)
         metafunc.parametrize(name, objects, ids=[variant_id(obj) for obj in objects])

@@ -14,6 +14,7 @@ import pytest
 
 from harness.cassette import CassetteError
 from harness.fixtures import *  # noqa: F403  (fixtures are registered by being module attributes)
+from harness.fixtures import session_seed
 from harness.offline import OfflineGuard
 from harness.recorder import (
     DRIFT_MODES,
@@ -64,6 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the markers so ``pytest --markers`` lists them and --strict-markers passes."""
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
+    session_seed(config)  # a bad seed is a usage error now, not a fixture error later
     _configure_cassettes(config)
 
 

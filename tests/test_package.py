@@ -53,3 +53,11 @@ def test_public_names_are_importable_from_the_top() -> None:
     for name in ("Run", "Thread", "ModifyRunRequest", "ModifyThreadRequest", "Metadata",
                  "ErrorResponse"):
         assert hasattr(harness, name), name
+
+
+def test_a_bad_seed_is_a_one_line_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest("--harness-seed", "abc")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --harness-seed * must be an integer, got 'abc'"])
+    assert "Traceback" not in result.stderr.str()
