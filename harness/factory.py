@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -210,8 +210,9 @@ def _allowed(values: Sequence[str]) -> str:
     return ", ".join(values)
 
 
-class _Factory:
-    """Seeding and the pools shared by both factories."""
+class _Factory(Generic[Model]):
+    """Seeding, the pools and the public build methods shared by both factories; each
+    factory supplies ``_build(overrides) -> (model, JSON-ready dict)`` and ``variants()``."""
 
     def __init__(self, seed: int = 0) -> None:
         if not isinstance(seed, int) or isinstance(seed, bool):
@@ -221,6 +222,31 @@ class _Factory:
         self._pools = _pools(seed)
         self._random = self._rng.random
         self._randbytes = self._rng.randbytes
+
+    def build(self, **overrides: Any) -> Model:
+        """One object; overrides by field name (see the module docstring for shorthands)."""
+        return self._build(overrides)[0]
+
+    def build_dict(self, **overrides: Any) -> Json:
+        """One object as a JSON-ready dict (already validated)."""
+        return self._build(overrides)[1]
+
+    def build_json(self, **overrides: Any) -> str:
+        """One object as JSON text."""
+        return json.dumps(self._build(overrides)[1])
+
+    def build_sdk(self, **overrides: Any) -> Any:
+        """One object as the official SDK's type (``openai.types.beta.threads.Run`` or
+        ``openai.types.beta.Thread``)."""
+        return to_sdk(self.build(**overrides))
+
+    def batch(self, n: int, **overrides: Any) -> list[Model]:
+        """``n`` objects with the same overrides."""
+        with _gc_paused():
+            return [self._build(overrides)[0] for _ in range(n)]
+
+    def _build(self, overrides: Mapping[str, Any]) -> tuple[Model, Json]:
+        raise NotImplementedError
 
     # Fast pickers over the private Random (random.choice/sample/randrange cost several
     # times more, and the build loop is the hot path).
@@ -283,29 +309,8 @@ def _validated(model: type[Model], data: Json, overrides: Mapping[str, Any]) -> 
 # --------------------------------------------------------------------------- threads
 
 
-class ThreadFactory(_Factory):
+class ThreadFactory(_Factory[Thread]):
     """Seeded, consistent :class:`Thread` objects (``ThreadFactory(seed=42).build()``)."""
-
-    def build(self, **overrides: Any) -> Thread:
-        """One thread; overrides by field name (see the module docstring for shorthands)."""
-        return self._build(overrides)[0]
-
-    def build_dict(self, **overrides: Any) -> Json:
-        """One thread as a JSON-ready dict (already validated)."""
-        return self._build(overrides)[1]
-
-    def build_json(self, **overrides: Any) -> str:
-        """One thread as JSON text."""
-        return json.dumps(self._build(overrides)[1])
-
-    def build_sdk(self, **overrides: Any) -> Any:
-        """One thread as the official SDK's ``openai.types.beta.Thread``."""
-        return to_sdk(self.build(**overrides))
-
-    def batch(self, n: int, **overrides: Any) -> list[Thread]:
-        """``n`` threads with the same overrides."""
-        with _gc_paused():
-            return [self._build(overrides)[0] for _ in range(n)]
 
     def variants(self, **overrides: Any) -> Iterator[Thread]:
         """Threads without and with each tool_resources kind, each with empty and full metadata.
@@ -380,29 +385,8 @@ class ThreadFactory(_Factory):
 # --------------------------------------------------------------------------- runs
 
 
-class RunFactory(_Factory):
+class RunFactory(_Factory[Run]):
     """Seeded, consistent :class:`Run` objects (``RunFactory(seed=42).build(status="failed")``)."""
-
-    def build(self, **overrides: Any) -> Run:
-        """One run; overrides by field name (see the module docstring for shorthands)."""
-        return self._build(overrides)[0]
-
-    def build_dict(self, **overrides: Any) -> Json:
-        """One run as a JSON-ready dict (already validated)."""
-        return self._build(overrides)[1]
-
-    def build_json(self, **overrides: Any) -> str:
-        """One run as JSON text."""
-        return json.dumps(self._build(overrides)[1])
-
-    def build_sdk(self, **overrides: Any) -> Any:
-        """One run as the official SDK's ``openai.types.beta.threads.Run``."""
-        return to_sdk(self.build(**overrides))
-
-    def batch(self, n: int, **overrides: Any) -> list[Run]:
-        """``n`` runs with the same overrides."""
-        with _gc_paused():
-            return [self._build(overrides)[0] for _ in range(n)]
 
     def variants(self, **overrides: Any) -> Iterator[Run]:
         """Runs covering every status x response_format kind (36), in that order.
