@@ -61,7 +61,7 @@ async def echo_app(scope, receive, send):
         "status": 401,
         "headers": [
             (b"content-type", b"application/json"),
-            (b"set-cookie", b"session=PLANTEDsetcookie0123; Path=/"),
+            (b"set-cookie", b"session=FAKEPLANTEDsetcookie0123; Path=/"),
             (b"x-request-id", b"req_changes_every_time"),
         ],
     })
@@ -98,7 +98,7 @@ def drifting_url(request):
     yield from _url(request, drifting_app)
 '''
 
-PLANTED = """
+FAKEPLANTED = """
 import openai
 import pytest
 
@@ -106,30 +106,30 @@ import pytest
 @pytest.mark.cassette
 def test_every_position(echo_url):
     client = openai.OpenAI(
-        api_key="sk-proj-PLANTEDauthKEY0123456789abcdef",
-        organization="org-PLANTEDorg0123456789ab",
-        project="proj_PLANTEDproj0123456789ab",
+        api_key="sk-proj-FAKEPLANTEDauthKEY0123456789abcdef",
+        organization="org-FAKEPLANTEDorg0123456789ab",
+        project="proj_FAKEPLANTEDproj0123456789ab",
         base_url=echo_url,
         max_retries=0,
         default_headers={
-            "api-key": "PLANTEDazureKEY0123",
-            "x-portkey-api-key": "PLANTEDportkey0123",
-            "astra-api-token": "PLANTEDastra0123",
-            "x-litellm-api-key": "PLANTEDlitellm0123",
-            "cookie": "sid=PLANTEDcookie0123",
-            "x-session-id": "PLANTEDsessionheader",
-            "x-tenant": "PLANTEDtenant0123",
+            "api-key": "FAKEPLANTEDazureKEY0123",
+            "x-portkey-api-key": "FAKEPLANTEDportkey0123",
+            "astra-api-token": "FAKEPLANTEDastra0123",
+            "x-litellm-api-key": "FAKEPLANTEDlitellm0123",
+            "cookie": "sid=FAKEPLANTEDcookie0123",
+            "x-session-id": "FAKEPLANTEDsessionheader",
+            "x-tenant": "FAKEPLANTEDtenant0123",
         },
-        default_query={"api-key": "PLANTEDqueryKEY", "token": "PLANTEDqueryTOKEN"},
+        default_query={"api-key": "FAKEPLANTEDqueryKEY", "token": "FAKEPLANTEDqueryTOKEN"},
     )
     with pytest.raises(openai.AuthenticationError) as caught:
         client.beta.threads.update(
             "thread_abc",
-            metadata={"note": "use sk-PLANTEDinlineKEY0123456789 please"},
+            metadata={"note": "use sk-FAKEPLANTEDinlineKEY0123456789 please"},
             extra_body={
-                "api_key": "PLANTEDbodyKEY",
-                "settings": {"client_secret": "PLANTEDbodySECRET"},
-                "auth": "Bearer PLANTEDbearerInBody0123",
+                "api_key": "FAKEPLANTEDbodyKEY",
+                "settings": {"client_secret": "FAKEPLANTEDbodySECRET"},
+                "auth": "Bearer FAKEPLANTEDbearerInBody0123",
             },
         )
     assert caught.value.status_code == 401
@@ -139,11 +139,11 @@ def test_every_position(echo_url):
 def test_no_planted_credential_reaches_the_cassette(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(SERVERS)
     pytester.makeini("[pytest]\ncassette_scrub_headers = x-tenant\n")
-    pytester.makepyfile(test_planted=PLANTED)
+    pytester.makepyfile(test_planted=FAKEPLANTED)
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
     path = pytester.path / "cassettes" / "test_planted" / "test_every_position.json"
     text = path.read_text()
-    assert "PLANTED" not in text
+    assert "FAKEPLANTED" not in text
     stored = Cassette.load(path).interactions[0]
     headers = stored.request.headers
     for name in (
