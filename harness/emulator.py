@@ -30,13 +30,14 @@ import json
 import random
 import string
 import threading
-from collections.abc import Awaitable, Callable, Container, Iterator, MutableMapping
+from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
 from pydantic import ValidationError
 
+from harness.asgi import Receive, Scope, Send
 from harness.models import (
     CreateRunRequest,
     CreateThreadRequest,
@@ -59,10 +60,6 @@ __all__ = [
     "running_emulator",
 ]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 JSON = dict[str, Any]
 Flavor = Literal["openai", "azure"]
 

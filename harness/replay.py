@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from harness.asgi import Receive, Scope, Send
 from harness.cassette import Cassette, Interaction, Request, match_key
 from harness.models import ErrorResponse
 from harness.scrub import Scrubber, clean_request
@@ -37,10 +37,6 @@ __all__ = [
     "replay_summary",
 ]
 
-Scope = MutableMapping[str, Any]
-ASGIMessage = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[ASGIMessage]]
-Send = Callable[[ASGIMessage], Awaitable[None]]
 
 MISS_HEADER = "x-harness-miss"
 MISS_CODE = "harness_replay_miss"
