@@ -37,7 +37,7 @@ from urllib.parse import parse_qs
 
 from pydantic import ValidationError
 
-from harness.asgi import Receive, Scope, Send
+from harness.asgi import Receive, Scope, Send, read_body, respond
 from harness.models import (
     CreateRunRequest,
     CreateThreadRequest,
@@ -517,7 +517,7 @@ class Emulator:
             return
         if scope["type"] != "http":
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         try:
             status, payload, headers = self.handle(scope, body)
         except Exception:  # a bug, never a client error: answer in the envelope, then re-raise
@@ -605,27 +605,12 @@ def _authorize(flavor: Flavor, scope: Scope) -> None:
         raise EmulatorError(400, MISSING_BETA)
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
 async def _respond(send: Send, status: int, payload: JSON, headers: dict[str, str]) -> None:
-    body = json.dumps(payload).encode()
     raw_headers = [
         (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
         *((name.encode(), value.encode()) for name, value in headers.items()),
     ]
-    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-    await send({"type": "http.response.body", "body": body})
+    await respond(send, status, raw_headers, json.dumps(payload).encode())
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from harness.asgi import Receive, Scope, Send
+from harness.asgi import Receive, Scope, Send, read_body, respond
 from harness.cassette import Cassette, Interaction, Request, match_key
 from harness.models import ErrorResponse
 from harness.scrub import Scrubber, clean_request
@@ -160,12 +160,12 @@ class ReplayApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        request = _request_from_scope(scope, await _read_body(receive))
+        request = _request_from_scope(scope, await read_body(receive))
         interaction = self.play(request)
         if interaction is None:
             body = json.dumps(self._miss_envelope(request)).encode()
             headers = [(b"content-type", b"application/json"), (MISS_HEADER.encode(), b"1")]
-            await _respond(send, self.miss_status, headers, body)
+            await respond(send, self.miss_status, headers, body)
             return
         response = interaction.response
         headers = [
@@ -173,7 +173,7 @@ class ReplayApp:
             for name, value in response.headers.items()
             if name.lower() not in _HOP_BY_HOP
         ]
-        await _respond(send, response.status, headers, response.body_bytes)
+        await respond(send, response.status, headers, response.body_bytes)
 
     def _miss_envelope(self, request: Request) -> dict[str, Any]:
         message = f"harness replay: {self.misses[-1]}" if self.misses else "harness replay: miss"
@@ -233,26 +233,6 @@ def _request_from_scope(scope: Scope, body: bytes) -> Request:
     )
     request.set_body(body)
     return request
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-async def _respond(
-    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
-) -> None:
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 def replay_summary(app: ReplayApp) -> list[str]:
