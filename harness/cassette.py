@@ -232,12 +232,11 @@ class Interaction:
         return {"request": self.request.to_dict(), "response": self.response.to_dict()}
 
 
-def match_key(request: Request, ignore_query: frozenset[str] | None = None) -> MatchKey:
-    """What two requests must share to match: method, path, query (minus ``ignore_query``
-    names, case-insensitive, order-insensitive) and canonical body. Scheme, host, port and
-    headers are not part of it."""
-    ignored = ignore_query or frozenset()
-    query = tuple(sorted((k, v) for k, v in request.query if k.lower() not in ignored))
+def match_key(request: Request) -> MatchKey:
+    """What two requests must share to match: method, path, query (order-insensitive) and
+    canonical body. Scheme, host, port and headers are not part of it. Credentials are made
+    equal by scrubbing the live request first (``harness.scrub.clean_request``)."""
+    query = tuple(sorted(request.query))
     return (request.method.upper(), request.path, query, request.canonical_body())
 
 
@@ -254,15 +253,13 @@ class Cassette:
 
     path: Path | None = None
     interactions: list[Interaction] = field(default_factory=list)
-    ignore_query: frozenset[str] = frozenset()
-    """Lower-case query parameter names left out of matching (scrubbed credentials)."""
     _index: dict[MatchKey, deque[int]] | None = field(default=None, repr=False)
     _played: set[int] = field(default_factory=set, repr=False)
 
     # ----------------------------------------------------------------- reading and writing
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], **options: Any) -> Cassette:
+    def load(cls, path: str | os.PathLike[str]) -> Cassette:
         """Read ``path``; :class:`CassetteError` says what is wrong, with the line if known."""
         file = Path(path)
         try:
@@ -273,10 +270,10 @@ class Cassette:
             raise CassetteError(file, "is a directory; name a cassette file") from None
         except OSError as exc:
             raise CassetteError(file, f"cannot read: {exc.strerror}") from None
-        return cls.from_bytes(raw, path=file, **options)
+        return cls.from_bytes(raw, path=file)
 
     @classmethod
-    def from_bytes(cls, raw: bytes, *, path: Path | None = None, **options: Any) -> Cassette:
+    def from_bytes(cls, raw: bytes, *, path: Path | None = None) -> Cassette:
         """Parse the file's bytes (``path`` is only used in error messages)."""
         where = path if path is not None else "<cassette>"
         try:
@@ -294,12 +291,12 @@ class Cassette:
                 line=exc.lineno,
             ) from None
         try:
-            return cls.from_dict(data, path=path, **options)
+            return cls.from_dict(data, path=path)
         except ValueError as exc:
             raise CassetteError(where, f"{exc}; fix the file or re-record it") from None
 
     @classmethod
-    def from_dict(cls, data: object, *, path: Path | None = None, **options: Any) -> Cassette:
+    def from_dict(cls, data: object, *, path: Path | None = None) -> Cassette:
         """Build from the parsed JSON document; ``ValueError`` names the part that is wrong."""
         if not isinstance(data, dict) or data.get("format") != CASSETTE_FORMAT:
             raise ValueError(f'not a harness cassette (no "format": "{CASSETTE_FORMAT}")')
@@ -323,7 +320,7 @@ class Cassette:
                     Response.from_dict(item.get("response"), f"{where}.response"),
                 )
             )
-        return cls(path=path, interactions=interactions, **options)
+        return cls(path=path, interactions=interactions)
 
     def to_dict(self) -> dict[str, Any]:
         """The whole document as stored."""
@@ -352,7 +349,7 @@ class Cassette:
         """Add an interaction (keeps the index current)."""
         self.interactions.append(interaction)
         if self._index is not None:
-            key = match_key(interaction.request, self.ignore_query)
+            key = match_key(interaction.request)
             self._index.setdefault(key, deque()).append(len(self.interactions) - 1)
 
     def _lookup(self) -> dict[MatchKey, deque[int]]:
@@ -360,14 +357,14 @@ class Cassette:
             index: dict[MatchKey, deque[int]] = {}
             for number, interaction in enumerate(self.interactions):
                 if number not in self._played:
-                    key = match_key(interaction.request, self.ignore_query)
+                    key = match_key(interaction.request)
                     index.setdefault(key, deque()).append(number)
             self._index = index
         return self._index
 
     def play(self, request: Request) -> Interaction | None:
         """The first unplayed interaction matching ``request``, now marked played; or None."""
-        queue = self._lookup().get(match_key(request, self.ignore_query))
+        queue = self._lookup().get(match_key(request))
         if not queue:
             return None
         number = queue.popleft()
@@ -376,12 +373,12 @@ class Cassette:
 
     def can_play(self, request: Request) -> bool:
         """Whether :meth:`play` would answer ``request``."""
-        return bool(self._lookup().get(match_key(request, self.ignore_query)))
+        return bool(self._lookup().get(match_key(request)))
 
     def has_recorded(self, request: Request) -> bool:
         """Whether any interaction, played or not, matches ``request``."""
-        key = match_key(request, self.ignore_query)
-        return any(match_key(i.request, self.ignore_query) == key for i in self.interactions)
+        key = match_key(request)
+        return any(match_key(i.request) == key for i in self.interactions)
 
     @property
     def play_count(self) -> int:

@@ -122,7 +122,7 @@ class ReplayApp:
     def explain_miss(self, request: Request) -> str:
         """Why nothing matched, against the nearest recorded request. Names no live value."""
         already = sum(
-            1 for c in self.cassettes for i in c.interactions if _same_key(c, i.request, request)
+            1 for c in self.cassettes for i in c.interactions if _same_key(i.request, request)
         )
         if already:
             return (
@@ -180,8 +180,8 @@ class ReplayApp:
         return ErrorResponse.invalid_request(message, code=MISS_CODE).to_dict()
 
 
-def _same_key(cassette: Cassette, recorded: Request, live: Request) -> bool:
-    return match_key(recorded, cassette.ignore_query) == match_key(live, cassette.ignore_query)
+def _same_key(recorded: Request, live: Request) -> bool:
+    return match_key(recorded) == match_key(live)
 
 
 def _nearest(cassettes: list[Cassette], request: Request) -> Request | None:

@@ -73,11 +73,11 @@ def cassette_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return found
 
 
-def load_cassette(path: str | os.PathLike[str], **options: Any) -> Cassette:
+def load_cassette(path: str | os.PathLike[str]) -> Cassette:
     """:meth:`Cassette.load`, with clearer messages for an empty file and a vcrpy cassette."""
     file = Path(path)
     try:
-        return Cassette.load(file, **options)
+        return Cassette.load(file)
     except CassetteError as exc:
         raw = _read_head(file)
         if raw is not None and not raw.strip():
