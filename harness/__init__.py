@@ -1,44 +1,94 @@
-"""assistants-harness: record, replay and generate OpenAI Assistants modify-run and
-modify-thread traffic.
+"""assistants-harness: record, replay and generate OpenAI Assistants traffic.
 
-The public API is flat: everything a user needs is importable from ``harness``.
+The public API is flat: everything a user needs is importable from ``harness``. The names are
+loaded lazily (PEP 562), so a pytest session that merely has the plugin installed imports
+none of the models, the factory or the emulator until something asks for them.
 """
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from harness.emulator import Emulator, RunningEmulator, create_app, running_emulator
-from harness.factory import (
-    FactoryError,
-    RunFactory,
-    ThreadFactory,
-    run_variants,
-    thread_variants,
-    to_sdk,
-    variant_id,
-)
-from harness.models import (
-    Drift,
-    ErrorObject,
-    ErrorResponse,
-    Metadata,
-    ModifyRunRequest,
-    ModifyThreadRequest,
-    Run,
-    Thread,
-    error_response,
-    find_drift,
-)
-from harness.recorder import CassetteConfig, HarnessDriftWarning
-from harness.replay import ReplayApp
-from harness.rules import InconsistentObjectError, assert_consistent, check_run, check_thread
-from harness.verify import Problem, Report, scan_paths, verify_paths
+if TYPE_CHECKING:
+    from harness.api.models import (
+        Drift,
+        ErrorObject,
+        ErrorResponse,
+        Metadata,
+        ModifyRunRequest,
+        ModifyThreadRequest,
+        Run,
+        Thread,
+        error_response,
+        find_drift,
+    )
+    from harness.api.rules import (
+        InconsistentObjectError,
+        assert_consistent,
+        check_run,
+        check_thread,
+    )
+    from harness.emulator import Emulator, RunningEmulator, create_app, running_emulator
+    from harness.factory import (
+        FactoryError,
+        RunFactory,
+        ThreadFactory,
+        run_variants,
+        thread_variants,
+        to_sdk,
+        variant_id,
+    )
+    from harness.plugin.recorder import CassetteConfig, HarnessDriftWarning
+    from harness.server.replay import ReplayApp
+    from harness.tools.verify import Problem, Report, scan_paths, verify_paths
 
 try:
     __version__ = version("assistants-harness")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
+
+#: Public name -> the module that defines it.
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "Drift",
+            "ErrorObject",
+            "ErrorResponse",
+            "Metadata",
+            "ModifyRunRequest",
+            "ModifyThreadRequest",
+            "Run",
+            "Thread",
+            "error_response",
+            "find_drift",
+        ),
+        "harness.api.models",
+    ),
+    **dict.fromkeys(
+        ("InconsistentObjectError", "assert_consistent", "check_run", "check_thread"),
+        "harness.api.rules",
+    ),
+    **dict.fromkeys(
+        ("Emulator", "RunningEmulator", "create_app", "running_emulator"), "harness.emulator"
+    ),
+    **dict.fromkeys(
+        (
+            "FactoryError",
+            "RunFactory",
+            "ThreadFactory",
+            "run_variants",
+            "thread_variants",
+            "to_sdk",
+            "variant_id",
+        ),
+        "harness.factory",
+    ),
+    **dict.fromkeys(("CassetteConfig", "HarnessDriftWarning"), "harness.plugin.recorder"),
+    "ReplayApp": "harness.server.replay",
+    **dict.fromkeys(("Problem", "Report", "scan_paths", "verify_paths"), "harness.tools.verify"),
+}
 
 __all__ = [
     "CassetteConfig",
@@ -75,3 +125,16 @@ __all__ = [
     "variant_id",
     "verify_paths",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING
 import click
 
 from harness import __version__
-from harness.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES
+from harness.api.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES
 
 if TYPE_CHECKING:
-    from harness.verify import Report
+    from harness.tools.verify import Report
 
 
 @contextmanager
 def _input_errors(command: str) -> Iterator[None]:
     """The one error path for bad input: a one-line message naming the file, exit 2."""
-    from harness.cassette import CassetteError
-    from harness.regenerate import RegenerateError
+    from harness.cassette.format import CassetteError
+    from harness.tools.regenerate import RegenerateError
 
     try:
         yield
@@ -36,8 +36,8 @@ def _input_errors(command: str) -> Iterator[None]:
         click.echo(f"harness {command}: {exc.filename}: {exc.strerror}; check the path", err=True)
         click.get_current_context().exit(2)
     except Exception as exc:
-        # ServeError can only come from harness.serve, once imported (it imports uvicorn).
-        serve = sys.modules.get("harness.serve")
+        # ServeError can only come from harness.server.serve, once imported (it imports uvicorn).
+        serve = sys.modules.get("harness.server.serve")
         if serve is None or not isinstance(exc, serve.ServeError):
             raise
         click.echo(f"harness {command}: {exc}", err=True)
@@ -59,7 +59,7 @@ def main() -> None:
 def emulate(host: str, port: int, seed: int, adopt_unknown: bool, list_only: bool) -> None:
     """Serve a stateful Assistants-compatible emulator; print its SDK base_url (…/v1)."""
     from harness.emulator import create_app, describe_objects
-    from harness.serve import ServeError, run_forever
+    from harness.server.serve import ServeError, run_forever
 
     app = create_app(seed, adopt_unknown=adopt_unknown)
     if list_only:
@@ -99,9 +99,9 @@ def replay(paths: tuple[str, ...], host: str, port: int, strict: bool) -> None:
       harness replay cassettes/ --port 8765
       curl -X POST http://127.0.0.1:8765/v1/threads/thread_abc -d '{"metadata":{}}'
     """
-    from harness.replay import ReplayApp, base_url, describe, replay_summary
-    from harness.serve import run_forever
-    from harness.verify import load_cassettes
+    from harness.server.replay import ReplayApp, base_url, describe, replay_summary
+    from harness.server.serve import run_forever
+    from harness.tools.verify import load_cassettes
 
     with _input_errors("replay"):
         app = ReplayApp(load_cassettes(paths))
@@ -146,7 +146,7 @@ def verify(paths: tuple[str, ...], as_json: bool) -> None:
       harness verify cassettes/
       harness verify --json cassettes/ | jq .problems
     """
-    from harness.verify import verify_paths
+    from harness.tools.verify import verify_paths
 
     with _input_errors("verify"):
         report = verify_paths(paths)
@@ -165,7 +165,7 @@ def scan(paths: tuple[str, ...], as_json: bool) -> None:
     Example:
       harness scan cassettes/*.json
     """
-    from harness.verify import scan_paths
+    from harness.tools.verify import scan_paths
 
     with _input_errors("scan"):
         report = scan_paths(paths)
@@ -183,7 +183,7 @@ def synthesize(directory: str, seed: int) -> None:
     Example:
       harness synthesize tests/cassettes/synthesized --seed 0
     """
-    from harness.synthesize import synthesize as write_cassettes
+    from harness.tools.synthesize import synthesize as write_cassettes
 
     with _input_errors("synthesize"):
         written = write_cassettes(directory, seed)
@@ -215,9 +215,9 @@ def regenerate(paths: tuple[str, ...], target: str | None, api_key_env: str, dry
       harness regenerate cassettes/ --dry-run
       OPENAI_API_KEY=... harness regenerate cassettes/ --target http://127.0.0.1:8000
     """
-    from harness.regenerate import RegenerateError, api_key_from_env
-    from harness.regenerate import regenerate as run
-    from harness.verify import load_cassettes
+    from harness.tools.regenerate import RegenerateError, api_key_from_env
+    from harness.tools.regenerate import regenerate as run
+    from harness.tools.verify import load_cassettes
 
     with _input_errors("regenerate"):
         cassettes = load_cassettes(paths)
@@ -312,7 +312,7 @@ def generate(
       harness generate run --count 3 --status requires_action --format jsonl
       harness generate thread --all-variants -o threads.json
     """
-    from harness.cassette import atomic_write_text
+    from harness.cassette.format import atomic_write_text
     from harness.factory import FactoryError, RunFactory, ThreadFactory
 
     ctx = click.get_current_context()

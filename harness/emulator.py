@@ -37,8 +37,7 @@ from urllib.parse import parse_qs
 
 from pydantic import ValidationError
 
-from harness.asgi import Receive, Scope, Send, read_body, respond
-from harness.models import (
+from harness.api.models import (
     CreateRunRequest,
     CreateThreadRequest,
     ErrorObject,
@@ -49,6 +48,7 @@ from harness.models import (
     error_response,
     json_type_phrase,
 )
+from harness.server.asgi import Receive, Scope, Send, read_body, respond
 
 __all__ = [
     "Emulator",
@@ -382,8 +382,8 @@ def _adopted_thread(seed: int, thread_id: str) -> JSON:
 
 
 def _adopted_run(seed: int, thread: JSON, run_id: str) -> JSON:
+    from harness.api.models import Thread
     from harness.factory import RunFactory
-    from harness.models import Thread
 
     factory = RunFactory(_derived_seed(seed, thread["id"], run_id))
     run: JSON = factory.build(
@@ -672,7 +672,7 @@ def running_emulator(
     seed: int = 0, *, adopt_unknown: bool = False, host: str = "127.0.0.1", port: int = 0
 ) -> Iterator[RunningEmulator]:
     """A fresh emulator served in a background thread for the duration of the block."""
-    from harness.serve import serve
+    from harness.server.serve import serve
 
     app = create_app(seed, adopt_unknown=adopt_unknown)
     with serve(app, host, port) as root_url:

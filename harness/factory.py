@@ -1,7 +1,7 @@
 """Seeded factories of consistent Run and Thread objects: ``RunFactory`` and ``ThreadFactory``.
 
-Every object obeys :mod:`harness.rules` (timestamps, usage, required_action, ... follow the
-status) and validates as :class:`~harness.models.Run` / :class:`~harness.models.Thread`.
+Every object obeys :mod:`harness.api.rules` (timestamps, usage, required_action, ... follow the
+status) and validates as :class:`~harness.api.models.Run` / :class:`~harness.api.models.Thread`.
 Output depends only on the seed: each factory owns a private ``random.Random(seed)`` and a
 private, seeded ``Faker`` used once, at construction, to fill pools of words and sentences
 (calling Faker providers per object would be the bottleneck). ``created_at`` is a fixed epoch
@@ -34,7 +34,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from harness.models import (
+from harness.api.models import (
     INCOMPLETE_REASONS,
     LAST_ERROR_CODES,
     MAX_CODE_INTERPRETER_FILES,
@@ -45,7 +45,7 @@ from harness.models import (
     Run,
     Thread,
 )
-from harness.rules import EXPIRABLE_STATUSES, TERMINAL_TIMESTAMPS, check_run, check_thread
+from harness.api.rules import EXPIRABLE_STATUSES, TERMINAL_TIMESTAMPS, check_run, check_thread
 
 __all__ = [
     "TOOL_CHOICE_KINDS",
@@ -97,10 +97,26 @@ _THREAD_FIELDS = frozenset(Thread.model_fields)
 # Run fields whose override is read (and expanded) while generating, not copied at the end.
 _RUN_EXPANDED = frozenset(
     {
-        "status", "thread", "created_at", "started_at", "tools", "tool_choice",
-        "response_format", "parallel_tool_calls", "max_prompt_tokens", "max_completion_tokens",
-        "truncation_strategy", "last_error", "incomplete_details", "metadata",
-        "cancelled_at", "failed_at", "completed_at", "expires_at", "usage", "required_action",
+        "status",
+        "thread",
+        "created_at",
+        "started_at",
+        "tools",
+        "tool_choice",
+        "response_format",
+        "parallel_tool_calls",
+        "max_prompt_tokens",
+        "max_completion_tokens",
+        "truncation_strategy",
+        "last_error",
+        "incomplete_details",
+        "metadata",
+        "cancelled_at",
+        "failed_at",
+        "completed_at",
+        "expires_at",
+        "usage",
+        "required_action",
     }
 )
 
@@ -320,7 +336,11 @@ class ThreadFactory(_Factory[Thread]):
         ``variant_id`` names each.
         """
         kind_sets: tuple[list[str] | None, ...] = (
-            None, [], ["code_interpreter"], ["file_search"], list(TOOL_RESOURCE_KINDS)
+            None,
+            [],
+            ["code_interpreter"],
+            ["file_search"],
+            list(TOOL_RESOURCE_KINDS),
         )
         for kinds, keys in product(kind_sets, (0, METADATA_MAX_KEYS)):
             files = MAX_CODE_INTERPRETER_FILES if keys else 1
@@ -403,7 +423,10 @@ class RunFactory(_Factory[Run]):
                     f"overriding {name}={overrides[name]!r}"
                 )
         tool_sets: tuple[list[str], ...] = (
-            [], ["code_interpreter"], ["file_search"], ["function"],
+            [],
+            ["code_interpreter"],
+            ["file_search"],
+            ["function"],
             ["code_interpreter", "file_search", "function", "function"],
         )
         for i, (status, fmt) in enumerate(product(RUN_STATUSES, RESPONSE_FORMAT_KINDS)):
@@ -570,9 +593,7 @@ class RunFactory(_Factory[Run]):
         stamps: dict[str, int | None] = {}
         own = TERMINAL_TIMESTAMPS.get(status)
         for field in ("cancelled_at", "failed_at", "completed_at"):
-            stamps[field] = ov.get(
-                field, start + self._between(1, 300) if field == own else None
-            )
+            stamps[field] = ov.get(field, start + self._between(1, 300) if field == own else None)
         expires_at = ov.get(
             "expires_at", created_at + RUN_LIFETIME if status in EXPIRABLE_STATUSES else None
         )
@@ -676,8 +697,9 @@ class RunFactory(_Factory[Run]):
     def _random_tools(
         self, wanted: list[str], forced_name: str | None
     ) -> tuple[list[Json], list[_Function]]:
-        kinds = [k for k in ("code_interpreter", "file_search")
-                 if k in wanted or self._random() < 0.3]
+        kinds = [
+            k for k in ("code_interpreter", "file_search") if k in wanted or self._random() < 0.3
+        ]
         count = self._pick((0, 0, 1, 1, 2, 3))
         if "function" in wanted or forced_name is not None:
             count = max(count, 1)

@@ -19,13 +19,13 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harness.cassette import Cassette, Interaction, Request
+from harness.cassette.format import Cassette, Interaction, Request
 from harness.emulator import create_app
-from harness.regenerate import regenerate
-from harness.replay import ReplayApp
-from harness.serve import serve
-from harness.synthesize import synthesize
-from harness.verify import load_cassettes, scan_paths, verify_paths
+from harness.server.replay import ReplayApp
+from harness.server.serve import serve
+from harness.tools.regenerate import regenerate
+from harness.tools.synthesize import synthesize
+from harness.tools.verify import load_cassettes, scan_paths, verify_paths
 
 
 def _per_request(url: str, request: Request, count: int) -> float:

@@ -1,9 +1,9 @@
 """Benchmark: validated Run objects per second, this project's RunFactory vs polyfactory.
 
-Both sides produce pydantic-validated ``harness.models.Run`` objects in one process, pinned
+Both sides produce pydantic-validated ``harness.api.models.Run`` objects in one process, pinned
 to one core where the OS allows it. polyfactory's ``ModelFactory[Run]`` validates inside
 ``build()``; ours builds a dict and runs ``Run.model_validate`` on it. The script also counts
-how many objects from each side break the consistency rules (``harness.rules.check_run``),
+how many objects from each side break the consistency rules (``harness.api.rules.check_run``),
 outside the timed loops.
 
     python scripts/bench_factory.py [--ours 50000] [--theirs 300]
@@ -19,9 +19,9 @@ from collections.abc import Callable
 
 from polyfactory.factories.pydantic_factory import ModelFactory
 
+from harness.api.models import Run
+from harness.api.rules import check_run
 from harness.factory import RunFactory
-from harness.models import Run
-from harness.rules import check_run
 
 
 class PolyRunFactory(ModelFactory[Run]):

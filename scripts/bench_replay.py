@@ -34,8 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness.cassette import Cassette, Interaction, Request, Response
-from harness.recorder import CassetteConfig, Patches, Recording
+from harness.cassette.format import Cassette, Interaction, Request, Response
+from harness.plugin.recorder import CassetteConfig, Patches, Recording
 
 BASE_URL = "http://127.0.0.1:9/v1"
 KEY = "sk-test-not-a-real-key"

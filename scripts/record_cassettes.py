@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness.cassette import atomic_write_text
+from harness.cassette.format import atomic_write_text
 from harness.emulator import create_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cassette import (
+from harness.cassette.format import (
     Cassette,
     CassetteError,
     Interaction,
@@ -17,7 +17,7 @@ from harness.cassette import (
     iter_cassette_files,
     match_key,
 )
-from harness.scrub import clean_request
+from harness.cassette.scrub import clean_request
 
 
 def _interaction(

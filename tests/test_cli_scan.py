@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.synthesize import synthesize
+from harness.tools.synthesize import synthesize
 
 SECRETS = {
     "openai": "sk-" + "Zq9Xw8Vu7Ts6Rp5On4Ml3Kj2",

@@ -14,6 +14,8 @@ import httpx2
 import openai
 import pytest
 
+from harness.api.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES, Thread
+from harness.api.rules import check_run, check_thread
 from harness.emulator import (
     INVALID_JSON,
     MISSING_BETA,
@@ -23,8 +25,6 @@ from harness.emulator import (
     create_app,
     running_emulator,
 )
-from harness.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES, Thread
-from harness.rules import check_run, check_thread
 from tests.spec import spec_errors
 
 KEY = "sk-test-not-a-real-key"

@@ -12,8 +12,8 @@ from pathlib import Path
 import openai
 import pytest
 
+from harness.api.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES
 from harness.emulator import create_app, describe_objects
-from harness.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES
 
 HARNESS = [sys.executable, "-m", "harness"]
 ENV = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}

@@ -2,7 +2,7 @@
 
 Whatever arrives — any method, path, id, header set, JSON or junk body — the answer is never
 a 500 and always conforms to the spec: ThreadObject / RunObject for a 200 on a thread or run
-route (and consistent per harness.rules), ErrorResponse for every error.
+route (and consistent per harness.api.rules), ErrorResponse for every error.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import httpx2
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from harness.api.rules import check_run, check_thread
 from harness.emulator import Emulator, create_app
-from harness.rules import check_run, check_thread
 from tests.spec import spec_validator
 
 APPS = {False: create_app(seed=11), True: create_app(seed=11, adopt_unknown=True)}

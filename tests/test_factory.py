@@ -31,14 +31,14 @@ from harness import (
     to_sdk,
     variant_id,
 )
-from harness.cli import main
-from harness.factory import EPOCH_BASE, EPOCH_SPAN, TOOL_CHOICE_KINDS
-from harness.models import (
+from harness.api.models import (
     INCOMPLETE_REASONS,
     LAST_ERROR_CODES,
     RESPONSE_FORMAT_KINDS,
     RUN_STATUSES,
 )
+from harness.cli import main
+from harness.factory import EPOCH_BASE, EPOCH_SPAN, TOOL_CHOICE_KINDS
 from tests.spec import spec_validator
 
 RUN_VARIANTS = run_variants(3)
@@ -592,5 +592,4 @@ def test_incomplete_reason_follows_the_limit_left_set() -> None:
         assert run.incomplete_details is not None
         assert run.incomplete_details.reason == "max_completion_tokens"
     with pytest.raises(FactoryError, match="max_completion_tokens is null"):
-        RunFactory(1).build(status="incomplete", max_prompt_tokens=None,
-                            max_completion_tokens=None)
+        RunFactory(1).build(status="incomplete", max_prompt_tokens=None, max_completion_tokens=None)

@@ -22,7 +22,7 @@ from harness import (
     error_response,
     find_drift,
 )
-from harness.models import CreateRunRequest, ResponseModel
+from harness.api.models import CreateRunRequest, ResponseModel
 from tests.spec import spec_errors
 
 SEEDS = Path(__file__).parent / "data" / "seeds"
@@ -158,8 +158,14 @@ def test_the_real_695_character_error_is_reproduced() -> None:
 
 @pytest.mark.parametrize(
     ("value", "phrase"),
-    [(1, "an integer"), (1.5, "a decimal"), (True, "a boolean"), (None, "null"),
-     (["a"], "an array"), ({"a": "b"}, "an object")],
+    [
+        (1, "an integer"),
+        (1.5, "a decimal"),
+        (True, "a boolean"),
+        (None, "null"),
+        (["a"], "an array"),
+        ({"a": "b"}, "an object"),
+    ],
 )
 def test_non_string_values_fail(value: object, phrase: str) -> None:
     error = _error(ModifyRunRequest, {"metadata": {"k": value}})
@@ -234,8 +240,10 @@ def test_temperature_and_top_p_ranges() -> None:
 
 
 def test_thread_tool_resources_limits() -> None:
-    ok = {"code_interpreter": {"file_ids": [f"file-{i}" for i in range(20)]},
-          "file_search": {"vector_store_ids": ["vs_1"]}}
+    ok = {
+        "code_interpreter": {"file_ids": [f"file-{i}" for i in range(20)]},
+        "file_search": {"vector_store_ids": ["vs_1"]},
+    }
     ModifyThreadRequest.model_validate({"tool_resources": ok})
     too_many_files = {"code_interpreter": {"file_ids": [f"file-{i}" for i in range(21)]}}
     error = _error(ModifyThreadRequest, {"tool_resources": too_many_files})
@@ -264,21 +272,42 @@ RESPONSE_FORMATS: list[Any] = [
     "auto",
     {"type": "text"},
     {"type": "json_object"},
-    {"type": "json_schema", "json_schema": {"name": "answer", "description": "d",
-                                            "schema": {"type": "object"}, "strict": True}},
+    {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "answer",
+            "description": "d",
+            "schema": {"type": "object"},
+            "strict": True,
+        },
+    },
 ]
 TOOL_CHOICES: list[Any] = [
-    "none", "auto", "required",
+    "none",
+    "auto",
+    "required",
     {"type": "function", "function": {"name": "lookup"}},
     {"type": "code_interpreter"},
     {"type": "file_search"},
 ]
 TOOLS = [
     {"type": "code_interpreter"},
-    {"type": "file_search", "file_search": {"max_num_results": 5, "ranking_options":
-                                            {"ranker": "auto", "score_threshold": 0.5}}},
-    {"type": "function", "function": {"name": "lookup", "description": "d",
-                                      "parameters": {"type": "object"}, "strict": False}},
+    {
+        "type": "file_search",
+        "file_search": {
+            "max_num_results": 5,
+            "ranking_options": {"ranker": "auto", "score_threshold": 0.5},
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "lookup",
+            "description": "d",
+            "parameters": {"type": "object"},
+            "strict": False,
+        },
+    },
 ]
 
 
@@ -292,20 +321,49 @@ def _model_built_runs() -> list[Run]:
         for fmt in RESPONSE_FORMATS
         for choice in TOOL_CHOICES
     ]
-    runs.append(Run.model_validate({
-        **base, "status": "requires_action", "completed_at": None, "usage": None,
-        "required_action": {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [
-            {"id": "call_1", "type": "function",
-             "function": {"name": "lookup", "arguments": "{\"q\": 1}"}}]}},
-        "truncation_strategy": {"type": "last_messages", "last_messages": 3},
-    }))
-    runs.append(Run.model_validate({
-        **base, "status": "failed", "completed_at": None, "failed_at": 1699075073,
-        "last_error": {"code": "rate_limit_exceeded", "message": "slow down"},
-    }))
-    runs.append(Run.model_validate({
-        **base, "status": "incomplete", "incomplete_details": {"reason": "max_prompt_tokens"},
-    }))
+    runs.append(
+        Run.model_validate(
+            {
+                **base,
+                "status": "requires_action",
+                "completed_at": None,
+                "usage": None,
+                "required_action": {
+                    "type": "submit_tool_outputs",
+                    "submit_tool_outputs": {
+                        "tool_calls": [
+                            {
+                                "id": "call_1",
+                                "type": "function",
+                                "function": {"name": "lookup", "arguments": '{"q": 1}'},
+                            }
+                        ]
+                    },
+                },
+                "truncation_strategy": {"type": "last_messages", "last_messages": 3},
+            }
+        )
+    )
+    runs.append(
+        Run.model_validate(
+            {
+                **base,
+                "status": "failed",
+                "completed_at": None,
+                "failed_at": 1699075073,
+                "last_error": {"code": "rate_limit_exceeded", "message": "slow down"},
+            }
+        )
+    )
+    runs.append(
+        Run.model_validate(
+            {
+                **base,
+                "status": "incomplete",
+                "incomplete_details": {"reason": "max_prompt_tokens"},
+            }
+        )
+    )
     return runs
 
 
@@ -318,20 +376,32 @@ def test_serialised_threads_validate_against_the_spec() -> None:
     for example in SEED_THREADS:
         full = {"tool_resources": {}, **example}
         assert spec_errors("ThreadObject", Thread.model_validate(full).to_dict()) == []
-    full = {"id": "thread_a", "object": "thread", "created_at": 1, "metadata": {"a": "b"},
-            "tool_resources": {"code_interpreter": {"file_ids": ["file-a"]},
-                               "file_search": {"vector_store_ids": ["vs_a"]}}}
+    full = {
+        "id": "thread_a",
+        "object": "thread",
+        "created_at": 1,
+        "metadata": {"a": "b"},
+        "tool_resources": {
+            "code_interpreter": {"file_ids": ["file-a"]},
+            "file_search": {"vector_store_ids": ["vs_a"]},
+        },
+    }
     assert spec_errors("ThreadObject", Thread.model_validate(full).to_dict()) == []
 
 
 def test_serialised_requests_validate_against_the_spec() -> None:
     body = {"metadata": {"user_id": "user_abc123"}}
     assert spec_errors("ModifyRunRequest", ModifyRunRequest.model_validate(body).to_dict()) == []
-    body_thread = {"metadata": {"a": "b"}, "tool_resources": {"file_search": {
-        "vector_store_ids": ["vs_1"]}}}
-    assert spec_errors(
-        "ModifyThreadRequest", ModifyThreadRequest.model_validate(body_thread).to_dict()
-    ) == []
+    body_thread = {
+        "metadata": {"a": "b"},
+        "tool_resources": {"file_search": {"vector_store_ids": ["vs_1"]}},
+    }
+    assert (
+        spec_errors(
+            "ModifyThreadRequest", ModifyThreadRequest.model_validate(body_thread).to_dict()
+        )
+        == []
+    )
 
 
 def test_the_spec_validator_is_not_vacuous() -> None:
@@ -371,9 +441,10 @@ def test_drift_lists_unknown_mistyped_and_missing_fields() -> None:
     unknown = {**_model_built_runs()[0].to_dict(), "reasoning": {"effort": "low"}}
     drift = find_drift(Run, unknown)
     assert [(d.path, d.reason) for d in drift] == [("reasoning", "unknown field")]
-    mistyped = {**_model_built_runs()[0].to_dict(), "usage": {"prompt_tokens": "12",
-                                                              "completion_tokens": 1,
-                                                              "total_tokens": 13}}
+    mistyped = {
+        **_model_built_runs()[0].to_dict(),
+        "usage": {"prompt_tokens": "12", "completion_tokens": 1, "total_tokens": 13},
+    }
     drift = find_drift(Run, mistyped)
     assert [d.path for d in drift] == ["usage.prompt_tokens"]
     assert drift[0].value == "12"
@@ -390,9 +461,14 @@ def test_drift_flags_values_tolerated_but_not_in_the_spec() -> None:
 
 def test_error_envelope_model() -> None:
     envelope = ErrorResponse.invalid_request("No thread found with id 'thread_x'.")
-    assert envelope.to_dict() == {"error": {"message": "No thread found with id 'thread_x'.",
-                                            "type": "invalid_request_error", "param": None,
-                                            "code": None}}
+    assert envelope.to_dict() == {
+        "error": {
+            "message": "No thread found with id 'thread_x'.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
+    }
     assert ErrorResponse.model_validate(envelope.to_dict()) == envelope
 
 

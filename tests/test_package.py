@@ -50,8 +50,14 @@ def test_package_ships_py_typed() -> None:
 
 
 def test_public_names_are_importable_from_the_top() -> None:
-    for name in ("Run", "Thread", "ModifyRunRequest", "ModifyThreadRequest", "Metadata",
-                 "ErrorResponse"):
+    for name in (
+        "Run",
+        "Thread",
+        "ModifyRunRequest",
+        "ModifyThreadRequest",
+        "Metadata",
+        "ErrorResponse",
+    ):
         assert hasattr(harness, name), name
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cassette import Cassette, iter_cassette_files
+from harness.cassette.format import Cassette, iter_cassette_files
 
 pytest.importorskip("openai")
 
@@ -26,7 +26,7 @@ import json
 
 import pytest
 
-from harness.serve import serve
+from harness.server.serve import serve
 
 
 async def _body(receive):
@@ -294,7 +294,7 @@ import httpx
 import pytest
 import requests
 
-from harness.serve import serve
+from harness.server.serve import serve
 
 
 def test_blocks_an_address():

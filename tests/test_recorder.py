@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from harness.cassette import Cassette, Interaction, Request, Response
-from harness.offline import NetworkBlockedError, OfflineGuard, is_loopback
-from harness.recorder import (
+from harness.cassette.format import Cassette, Interaction, Request, Response
+from harness.plugin.offline import NetworkBlockedError, OfflineGuard, is_loopback
+from harness.plugin.recorder import (
     CassetteConfig,
     CassetteMissError,
     Patches,
@@ -23,7 +23,7 @@ from harness.recorder import (
     drift_problems,
     safe_name,
 )
-from harness.serve import serve
+from harness.server.serve import serve
 
 
 def _interaction(metadata: dict[str, str], path: str = "/v1/threads/thread_a") -> Interaction:

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from harness.cassette import Cassette
+from harness.cassette.format import Cassette
 from harness.cli import main
-from harness.serve import serve
-from harness.synthesize import synthesize
+from harness.server.serve import serve
+from harness.tools.synthesize import synthesize
 
 TARGET_KEY = "sk-proj-" + "TargetKey0123456789abcdefXYZ"
 

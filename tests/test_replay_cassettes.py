@@ -160,8 +160,8 @@ def test_async_modify_run_and_thread(base_url: str) -> None:
 
 
 def test_shipped_cassettes_hold_no_credentials() -> None:
-    from harness.cassette import Cassette, iter_cassette_files
-    from harness.scrub import find_credentials
+    from harness.cassette.format import Cassette, iter_cassette_files
+    from harness.cassette.scrub import find_credentials
 
     root = Path(__file__).resolve().parent.parent / "cassettes"
     files = list(iter_cassette_files([root]))

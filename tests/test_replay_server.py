@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 import openai
 import pytest
 
-from harness.cassette import Cassette, Interaction, Request, Response
-from harness.replay import MISS_HEADER, ReplayApp
-from harness.scrub import clean_interaction
-from harness.serve import serve
-from harness.synthesize import synthesize
-from harness.verify import load_cassettes
+from harness.cassette.format import Cassette, Interaction, Request, Response
+from harness.cassette.scrub import clean_interaction
+from harness.server.replay import MISS_HEADER, ReplayApp
+from harness.server.serve import serve
+from harness.tools.synthesize import synthesize
+from harness.tools.verify import load_cassettes
 
 FAKE_KEY = "sk-test-not-a-real-key"
 LIVE_SECRET = "sk-proj-" + "LiveSecretValue0123456789abcdef"

@@ -127,35 +127,70 @@ BREAKS: list[tuple[str, str, Callable[[Json], object], str]] = [
         ),
         "incomplete_details.reason:",
     ),
-    ("required_action", "requires_action", lambda d: d.update(required_action=None),
-     "required_action:"),
-    ("required_action", "completed", lambda d: d.update(required_action=_action("f")),
-     "required_action:"),
-    ("required_action", "requires_action", lambda d: _calls(d)[0]["function"].update(
-        name="not_a_tool"), ".function.name:"),
-    ("required_action", "requires_action", lambda d: _calls(d)[0]["function"].update(
-        arguments="[1, 2]"), ".function.arguments:"),
-    ("required_action", "requires_action", lambda d: _calls(d)[0]["function"].update(
-        arguments="{not json"), ".function.arguments:"),
+    (
+        "required_action",
+        "requires_action",
+        lambda d: d.update(required_action=None),
+        "required_action:",
+    ),
+    (
+        "required_action",
+        "completed",
+        lambda d: d.update(required_action=_action("f")),
+        "required_action:",
+    ),
+    (
+        "required_action",
+        "requires_action",
+        lambda d: _calls(d)[0]["function"].update(name="not_a_tool"),
+        ".function.name:",
+    ),
+    (
+        "required_action",
+        "requires_action",
+        lambda d: _calls(d)[0]["function"].update(arguments="[1, 2]"),
+        ".function.arguments:",
+    ),
+    (
+        "required_action",
+        "requires_action",
+        lambda d: _calls(d)[0]["function"].update(arguments="{not json"),
+        ".function.arguments:",
+    ),
     ("required_action", "requires_action", lambda d: _calls(d)[0].update(id="tool_1"), ".id:"),
-    ("required_action", "requires_action", lambda d: d.update(tool_choice="none"),
-     "tool_choice:"),
-    ("tool_choice", "completed", lambda d: d.update(tools=[], tool_choice="required"),
-     "tool_choice:"),
-    ("tool_choice", "completed", lambda d: d.update(tools=[], tool_choice={"type": "file_search"}),
-     "tool_choice:"),
+    ("required_action", "requires_action", lambda d: d.update(tool_choice="none"), "tool_choice:"),
+    (
+        "tool_choice",
+        "completed",
+        lambda d: d.update(tools=[], tool_choice="required"),
+        "tool_choice:",
+    ),
+    (
+        "tool_choice",
+        "completed",
+        lambda d: d.update(tools=[], tool_choice={"type": "file_search"}),
+        "tool_choice:",
+    ),
     (
         "tool_choice",
         "completed",
         lambda d: d.update(tool_choice={"type": "function", "function": {"name": "nope"}}),
         "tool_choice:",
     ),
-    ("limits", "completed", lambda d: d.update(max_prompt_tokens=255, usage=_usage(1, 1)),
-     "max_prompt_tokens:"),
+    (
+        "limits",
+        "completed",
+        lambda d: d.update(max_prompt_tokens=255, usage=_usage(1, 1)),
+        "max_prompt_tokens:",
+    ),
     ("limits", "completed", lambda d: d.update(temperature=2.5), "temperature"),
     ("limits", "completed", lambda d: d.update(top_p=1.5), "top_p"),
-    ("limits", "completed", lambda d: d.update(tools=[{"type": "code_interpreter"}] * 21,
-                                               tool_choice="auto"), "tools"),
+    (
+        "limits",
+        "completed",
+        lambda d: d.update(tools=[{"type": "code_interpreter"}] * 21, tool_choice="auto"),
+        "tools",
+    ),
     (
         "limits",
         "completed",
@@ -168,15 +203,22 @@ BREAKS: list[tuple[str, str, Callable[[Json], object], str]] = [
         lambda d: d.update(truncation_strategy={"type": "auto", "last_messages": 3}),
         "truncation_strategy.last_messages:",
     ),
-    ("metadata", "completed", lambda d: d.update(metadata={f"k{i}": "v" for i in range(17)}),
-     "metadata"),
+    (
+        "metadata",
+        "completed",
+        lambda d: d.update(metadata={f"k{i}": "v" for i in range(17)}),
+        "metadata",
+    ),
     ("metadata", "completed", lambda d: d.update(metadata={"k": "v" * 513}), "metadata"),
 ]
 
 
 def _usage(prompt: int, completion: int) -> Json:
-    return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": prompt + completion}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
 def _action(name: str) -> Json:
@@ -206,7 +248,8 @@ def test_parallel_tool_calls_false_allows_one_call() -> None:
     data = _run("requires_action", tools=["function"], parallel_tool_calls=True, seed=3)
     first = _calls(data)[0]
     data["required_action"]["submit_tool_outputs"]["tool_calls"] = [
-        first, {**first, "id": "call_second"}
+        first,
+        {**first, "id": "call_second"},
     ]
     assert check_run(data) == []
     data["parallel_tool_calls"] = False
@@ -237,12 +280,20 @@ def test_thread_checker_catches_bad_ids_and_limits() -> None:
     cases: list[tuple[Callable[[Json], object], str]] = [
         (lambda d: d.update(id="th_1"), "id:"),
         (lambda d: d["tool_resources"]["code_interpreter"].update(file_ids=["f_1"]), "file_ids[0]"),
-        (lambda d: d["tool_resources"]["code_interpreter"].update(
-            file_ids=[f"file-{i}" for i in range(21)]), "file_ids"),
-        (lambda d: d["tool_resources"]["file_search"].update(vector_store_ids=["vs_1", "vs_2"]),
-         "vector_store_ids"),
-        (lambda d: d["tool_resources"]["file_search"].update(vector_store_ids=["store_1"]),
-         "vector_store_ids[0]"),
+        (
+            lambda d: d["tool_resources"]["code_interpreter"].update(
+                file_ids=[f"file-{i}" for i in range(21)]
+            ),
+            "file_ids",
+        ),
+        (
+            lambda d: d["tool_resources"]["file_search"].update(vector_store_ids=["vs_1", "vs_2"]),
+            "vector_store_ids",
+        ),
+        (
+            lambda d: d["tool_resources"]["file_search"].update(vector_store_ids=["store_1"]),
+            "vector_store_ids[0]",
+        ),
         (lambda d: d.update(metadata={f"k{i}": "v" for i in range(17)}), "metadata"),
         (lambda d: d.update(created_at=-1), "created_at"),
     ]

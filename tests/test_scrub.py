@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 
-from harness.cassette import Interaction, Request, Response, match_key
-from harness.scrub import (
+from harness.cassette.format import Interaction, Request, Response, match_key
+from harness.cassette.scrub import (
     Scrubber,
     ScrubRules,
     clean_interaction,

@@ -8,7 +8,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from harness.serve import ServeError, serve
+from harness.server.serve import ServeError, serve
 
 
 async def hello_app(scope: dict[str, Any], receive: Any, send: Any) -> None:

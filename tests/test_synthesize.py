@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.cassette import Cassette
+from harness.api.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES
+from harness.cassette.format import Cassette
 from harness.cli import main
-from harness.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES
-from harness.synthesize import synthesize
+from harness.tools.synthesize import synthesize
 
 pytest.importorskip("openai")
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.cassette import Cassette
+from harness.cassette.format import Cassette
 from harness.cli import main
-from harness.synthesize import synthesize
-from harness.verify import verify_paths
+from harness.tools.synthesize import synthesize
+from harness.tools.verify import verify_paths
 
 SECRET_KEY = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0" * 2
 SECRET_BEARER = "Bearer " + "zyXW9876vuTS5432rqPO"

@@ -12,7 +12,7 @@ Recorded requests hold credential placeholders; the real key goes back where the
 was (``authorization: Bearer KEY`` or ``api-key: KEY``, or an ``api-key`` query parameter)
 and is never printed or written. Other placeholder headers (organization, project, cookies)
 are not sent. The recorded request is kept as it was; only the response is replaced, scrubbed
-by :func:`~harness.scrub.clean_interaction`.
+by :func:`~harness.cassette.scrub.clean_interaction`.
 
 A cassette is written only after every one of its requests got an answer, by atomic rename, so
 a failure midway leaves each file either old or new, never torn.
@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from harness.cassette import Cassette, Interaction, Request, Response
-from harness.scrub import clean_interaction, is_placeholder
+from harness.cassette.format import Cassette, Interaction, Request, Response
+from harness.cassette.scrub import clean_interaction, is_placeholder
 
 Prepare = Callable[[Cassette], None]
 
@@ -233,7 +233,7 @@ def _target(target: str | None, key: str | None) -> Iterator[tuple[str, str, Pre
     given. ``prepare(cassette)`` puts the target in the state the cassette expects."""
     if target is None:
         from harness.emulator import create_app
-        from harness.serve import serve
+        from harness.server.serve import serve
 
         app = create_app()
 

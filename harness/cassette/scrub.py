@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.cassette import Interaction, Message, Request
+from harness.cassette.format import Interaction, Message, Request
 
 __all__ = [
     "PLACEHOLDER_PREFIX",

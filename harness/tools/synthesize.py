@@ -2,7 +2,7 @@
 a 400 for metadata over a limit, a 404, a 401. No backend: each request, shaped as the official
 SDK sends it, is answered in-process by the emulator seeded from the factory, so objects come
 from :class:`~harness.factory.RunFactory` / :class:`~harness.factory.ThreadFactory` and error
-bodies are the envelopes :func:`harness.models.error_response` builds.
+bodies are the envelopes :func:`harness.api.models.error_response` builds.
 
 Layout under the output directory (one interaction per file, so a test names exactly the case
 it needs)::
@@ -23,17 +23,17 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from harness.cassette import Cassette, Interaction, Request, Response
-from harness.emulator import Emulator, create_app
-from harness.factory import variant_id
-from harness.models import (
+from harness.api.models import (
     METADATA_MAX_KEY_LENGTH,
     METADATA_MAX_KEYS,
     METADATA_MAX_VALUE_LENGTH,
     Run,
     Thread,
 )
-from harness.scrub import clean_interaction
+from harness.cassette.format import Cassette, Interaction, Request, Response
+from harness.cassette.scrub import clean_interaction
+from harness.emulator import Emulator, create_app
+from harness.factory import variant_id
 
 __all__ = ["SDK_HEADERS", "Case", "cases", "synthesize"]
 

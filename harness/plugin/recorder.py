@@ -6,18 +6,18 @@ vcrpy does two jobs: it *patches* HTTP libraries (its stubs intercept every requ
 cassette object ``can_play_response_for`` / ``play_response`` / ``append``), and it *stores*
 (its ``Cassette`` matches by scanning every recorded request, O(N) per request, and writes
 YAML). We keep the first job and replace the second: :class:`Recording` is a cassette object
-with the interface the stubs call, backed by :class:`harness.cassette.Cassette`, whose index
-answers in O(1) with the same :func:`harness.cassette.match_key` the CLI uses.
+with the interface the stubs call, backed by :class:`harness.cassette.format.Cassette`, whose index
+answers in O(1) with the same :func:`harness.cassette.format.match_key` the CLI uses.
 
 Per-test cost matters, so the patchers are built once per process (:class:`Patches`), for the
 libraries this harness supports only (httpx2 — the official SDK's client —, httpx and
 requests), around a :class:`_Slot` that forwards to whichever recording is active; a test
 only enters and exits the prepared ``mock.patch`` objects.
 
-What reaches disk goes through :func:`harness.scrub.clean_interaction` (the same function the
-CLI's ``regenerate`` uses), and a live request is cleaned the same way before lookup
-(:func:`harness.scrub.clean_request`), so a request carrying a key still matches the recording
-that holds its placeholder.
+What reaches disk goes through :func:`harness.cassette.scrub.clean_interaction` (the same
+function the CLI's ``regenerate`` uses), and a live request is cleaned the same way before
+lookup (:func:`harness.cassette.scrub.clean_request`), so a request carrying a key still matches
+the recording that holds its placeholder.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from harness.cassette import Cassette, Interaction, Request, Response
-from harness.scrub import Scrubber, ScrubRules, clean_interaction, clean_request
+from harness.cassette.format import Cassette, Interaction, Request, Response
+from harness.cassette.scrub import Scrubber, ScrubRules, clean_interaction, clean_request
 
 if sys.platform != "win32":
     import fcntl
@@ -244,7 +244,7 @@ def drift_problems(interaction: Interaction) -> list[str]:
     request, response = interaction.request, interaction.response
     if request.method != "POST" or not 200 <= response.status < 300 or not response.has_json:
         return []
-    from harness.models import Run, Thread, find_drift
+    from harness.api.models import Run, Thread, find_drift
 
     if _RUN_PATH.search(request.path):
         model: type[Run] | type[Thread] = Run

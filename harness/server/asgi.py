@@ -1,5 +1,5 @@
 """The ASGI types and the two I/O helpers the emulator and the replay server share (the seam
-tests drive in-process, and ``harness.serve`` puts on a real socket)."""
+tests drive in-process, and ``harness.server.serve`` puts on a real socket)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,7 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def respond(
-    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
-) -> None:
+async def respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
     """Send a complete response; ``content-length`` is added here."""
     headers = [*headers, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from harness.asgi import Receive, Scope, Send, read_body, respond
-from harness.cassette import Cassette, Interaction, Request, match_key
-from harness.models import ErrorResponse
-from harness.scrub import Scrubber, clean_request
+from harness.api.models import ErrorResponse
+from harness.cassette.format import Cassette, Interaction, Request, match_key
+from harness.cassette.scrub import Scrubber, clean_request
+from harness.server.asgi import Receive, Scope, Send, read_body, respond
 
 __all__ = [
     "MISS_HEADER",

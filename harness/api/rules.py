@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from harness.models import (
+from harness.api.models import (
     INCOMPLETE_REASONS,
     MAX_CODE_INTERPRETER_FILES,
     MAX_TOOLS,
@@ -292,8 +292,7 @@ def _check_outcome(r: Run, out: list[str]) -> None:
             )
     elif details is not None:
         out.append(
-            f"incomplete_details: is set but status is {r.status!r}; only an incomplete run "
-            "has one"
+            f"incomplete_details: is set but status is {r.status!r}; only an incomplete run has one"
         )
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.cassette import CassetteError
-from harness.fixtures import *  # noqa: F403  (fixtures are registered by being module attributes)
-from harness.fixtures import session_seed
-from harness.offline import OfflineGuard
-from harness.recorder import (
+from harness.cassette.format import CassetteError
+from harness.plugin.fixtures import *  # noqa: F403  (fixtures are registered by being module attributes)
+from harness.plugin.fixtures import session_seed
+from harness.plugin.offline import OfflineGuard
+from harness.plugin.recorder import (
     DRIFT_MODES,
     RECORD_MODES,
     CassetteConfig,
@@ -205,7 +205,7 @@ def _harness_problem(item: pytest.Item, guard: OfflineGuard | None, blocked: int
 @pytest.fixture(scope="session")
 def cassette_config(pytestconfig: pytest.Config) -> CassetteConfig:
     """The cassette configuration for every test; override it in ``conftest.py`` (return a
-    :class:`harness.recorder.CassetteConfig`, e.g. ``cassette_config.replace(...)``, or a dict
+    :class:`harness.CassetteConfig`, e.g. ``cassette_config.replace(...)``, or a dict
     of the fields to change)."""
     return pytestconfig.stash[_DEFAULT_CONFIG_KEY]
 
@@ -260,7 +260,7 @@ def _open_recording(request: pytest.FixtureRequest, base: object) -> Recording |
 @pytest.fixture
 def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterator[Recording]:
     """Record or replay this test's HTTP traffic (httpx2, httpx, requests) in a harness
-    cassette; yields the active :class:`harness.recorder.Recording` (``interactions``,
+    cassette; yields the active :class:`harness.plugin.recorder.Recording` (``interactions``,
     ``played``, ``recorded``, ``all_played``, ``path``, ``mode``)."""
     node = request.node
     opened = _open_recording(request, cassette_config)

@@ -235,7 +235,7 @@ class Interaction:
 def match_key(request: Request) -> MatchKey:
     """What two requests must share to match: method, path, query (order-insensitive) and
     canonical body. Scheme, host, port and headers are not part of it. Credentials are made
-    equal by scrubbing the live request first (``harness.scrub.clean_request``)."""
+    equal by scrubbing the live request first (``harness.cassette.scrub.clean_request``)."""
     query = tuple(sorted(request.query))
     return (request.method.upper(), request.path, query, request.canonical_body())
 

@@ -2,7 +2,7 @@
 still match the models, is any credential in them.
 
 * :func:`verify_paths` runs all three checks over cassettes; an unreadable cassette is a
-  :class:`~harness.cassette.CassetteError` (one line, naming the file), not a finding.
+  :class:`~harness.cassette.format.CassetteError` (one line, naming the file), not a finding.
 * :func:`scan_paths` is the credential check alone, for a pre-commit hook: a file that is not
   a valid cassette is still scanned, as raw text, with the key-shaped patterns.
 * :func:`load_cassettes` is how every CLI command reads its input, so a vcrpy YAML cassette or
@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.cassette import (
+from harness.api.models import ErrorResponse, ResponseModel, Run, Thread, find_drift
+from harness.cassette.format import (
     CASSETTE_SUFFIX,
     Cassette,
     CassetteError,
@@ -31,8 +32,7 @@ from harness.cassette import (
     Message,
     iter_cassette_files,
 )
-from harness.models import ErrorResponse, ResponseModel, Run, Thread, find_drift
-from harness.scrub import Scrubber
+from harness.cassette.scrub import Scrubber
 
 __all__ = [
     "Problem",

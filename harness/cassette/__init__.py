@@ -1,0 +1,1 @@
+"""The cassette: its on-disk format, file handling and credential scrubbing."""
