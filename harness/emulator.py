@@ -37,16 +37,14 @@ from urllib.parse import parse_qs
 
 from pydantic import ValidationError
 
+from harness.api.constants import ID_PREFIXES, RUN_LIFETIME
+from harness.api.errors import ErrorObject, ErrorResponse, error_response, json_type_phrase
 from harness.api.models import (
     CreateRunRequest,
     CreateThreadRequest,
-    ErrorObject,
-    ErrorResponse,
     ModifyRunRequest,
     ModifyThreadRequest,
     RequestModel,
-    error_response,
-    json_type_phrase,
 )
 from harness.server.asgi import Receive, Scope, Send, read_body, respond
 
@@ -68,7 +66,6 @@ CREATED_AT_BASE = 1_717_200_000
 """Earliest created_at of an object created through the API (2024-06-01). The clock starts
 after the newest seeded object and ticks 1 s per creation, so that recording the same calls
 twice gives the same bytes."""
-RUN_EXPIRY_SECONDS = 600
 DEFAULT_MODEL = "gpt-4o"
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant."
 
@@ -120,20 +117,21 @@ def _not_found(kind: str, object_id: str) -> EmulatorError:
 
 
 def _check_prefix(param: str, value: str, prefix: str) -> None:
-    """A well-formed id is ``<prefix>_`` and at least one more character; the message names
+    """A well-formed id is ``prefix`` and at least one more character; the message names
     the prefix without the underscore, as the API's does."""
-    if not value.startswith(f"{prefix}_") or len(value) == len(prefix) + 1:
+    if not value.startswith(prefix) or len(value) == len(prefix):
         raise EmulatorError(
             400,
-            f"Invalid '{param}': '{value}'. Expected an ID that begins with '{prefix}'.",
+            f"Invalid '{param}': '{value}'. Expected an ID that begins with "
+            f"'{prefix.rstrip('_')}'.",
             param=param,
             code="invalid_value",
         )
 
 
 _RESOURCE_IDS = (
-    ("code_interpreter", "file_ids", "file-"),
-    ("file_search", "vector_store_ids", "vs_"),
+    ("code_interpreter", "file_ids", ID_PREFIXES["file"]),
+    ("file_search", "vector_store_ids", ID_PREFIXES["vector_store"]),
 )
 
 
@@ -268,7 +266,7 @@ class Store:
         _check_resource_ids(given.get("tool_resources"))
         with self.lock:
             thread: JSON = {
-                "id": self._new_id("thread_"),
+                "id": self._new_id(ID_PREFIXES["thread"]),
                 "object": "thread",
                 "created_at": self._tick(),
                 "metadata": given.get("metadata") or {},
@@ -283,14 +281,14 @@ class Store:
             given = request.to_dict()
             created_at = self._tick(not_before=thread["created_at"])
             run: JSON = {
-                "id": self._new_id("run_"),
+                "id": self._new_id(ID_PREFIXES["run"]),
                 "object": "thread.run",
                 "created_at": created_at,
                 "assistant_id": request.assistant_id,
                 "thread_id": thread_id,
                 "status": "queued",
                 "started_at": None,
-                "expires_at": created_at + RUN_EXPIRY_SECONDS,
+                "expires_at": created_at + RUN_LIFETIME,
                 "cancelled_at": None,
                 "failed_at": None,
                 "completed_at": None,
@@ -460,7 +458,7 @@ def _modify_thread(request: _Request) -> JSON:
 
 def _create_run(request: _Request) -> JSON:
     body: CreateRunRequest = request.parse(CreateRunRequest)
-    _check_prefix("assistant_id", body.assistant_id, "asst")
+    _check_prefix("assistant_id", body.assistant_id, ID_PREFIXES["assistant"])
     if body.stream:
         raise EmulatorError(
             400, "The emulator does not stream runs; send stream: false.", param="stream"
@@ -485,7 +483,7 @@ _ROUTES: dict[int, dict[str, Handler]] = {
     3: {"POST": _create_run},
     4: {"GET": _retrieve_run, "POST": _modify_run},
 }
-_ID_PREFIXES = (("thread_id", "thread"), ("run_id", "run"))
+_ID_PREFIXES = (("thread_id", ID_PREFIXES["thread"]), ("run_id", ID_PREFIXES["run"]))
 
 
 _FLAVORS: tuple[tuple[str, Flavor], ...] = (("/v1/", "openai"), ("/openai/", "azure"))

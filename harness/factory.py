@@ -34,18 +34,23 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from harness.api.models import (
+from harness.api.constants import (
+    EPOCH_BASE,
+    EPOCH_SPAN,
+    EXPIRABLE_STATUSES,
+    ID_PREFIXES,
     INCOMPLETE_REASONS,
     LAST_ERROR_CODES,
     MAX_CODE_INTERPRETER_FILES,
     METADATA_MAX_KEYS,
     RESPONSE_FORMAT_KINDS,
+    RUN_LIFETIME,
     RUN_STATUSES,
     TERMINAL_STATUSES,
-    Run,
-    Thread,
+    TERMINAL_TIMESTAMPS,
 )
-from harness.api.rules import EXPIRABLE_STATUSES, TERMINAL_TIMESTAMPS, check_run, check_thread
+from harness.api.models import Run, Thread
+from harness.api.rules import check_run, check_thread
 
 __all__ = [
     "TOOL_CHOICE_KINDS",
@@ -60,11 +65,6 @@ __all__ = [
     "variant_id",
 ]
 
-EPOCH_BASE = 1_704_067_200
-"""2024-01-01T00:00:00Z: every generated ``created_at`` lies in the half year after it."""
-EPOCH_SPAN = 182 * 86_400
-RUN_LIFETIME = 600
-"""Seconds from creation until a run expires (``expires_at = created_at + 600``)."""
 
 TOOL_KINDS: tuple[str, ...] = ("code_interpreter", "file_search", "function")
 TOOL_CHOICE_KINDS: tuple[str, ...] = (
@@ -372,7 +372,7 @@ class ThreadFactory(_Factory[Thread]):
         elif isinstance(metadata, int):
             metadata = self._metadata(metadata)
         data: Json = {
-            "id": self._id("thread_"),
+            "id": self._id(ID_PREFIXES["thread"]),
             "object": "thread",
             "created_at": EPOCH_BASE + self._below(EPOCH_SPAN),
             "tool_resources": resources,
@@ -396,9 +396,11 @@ class ThreadFactory(_Factory[Thread]):
         out: Json = {}
         if "code_interpreter" in kinds:
             count = file_count or self._pick((1, 2, 3, 5, MAX_CODE_INTERPRETER_FILES))
-            out["code_interpreter"] = {"file_ids": [self._id("file-") for _ in range(count)]}
+            out["code_interpreter"] = {
+                "file_ids": [self._id(ID_PREFIXES["file"]) for _ in range(count)]
+            }
         if "file_search" in kinds:
-            out["file_search"] = {"vector_store_ids": [self._id("vs_")]}
+            out["file_search"] = {"vector_store_ids": [self._id(ID_PREFIXES["vector_store"])]}
         return out
 
 
@@ -483,7 +485,7 @@ class RunFactory(_Factory[Run]):
             thread_id = thread.id
             created_at = ov.get("created_at", thread.created_at + self._below(3_600))
         else:
-            thread_id = self._id("thread_")
+            thread_id = self._id(ID_PREFIXES["thread"])
             created_at = ov.get("created_at", EPOCH_BASE + self._below(EPOCH_SPAN))
 
         # tools and tool_choice: the choice decides which tools must exist
@@ -630,11 +632,11 @@ class RunFactory(_Factory[Run]):
 
         # Keys in Run's field order, so that this dict and ``Run.to_dict()`` serialise alike.
         data: Json = {
-            "id": self._id("run_"),
+            "id": self._id(ID_PREFIXES["run"]),
             "object": "thread.run",
             "created_at": created_at,
             "thread_id": thread_id,
-            "assistant_id": self._id("asst_"),
+            "assistant_id": self._id(ID_PREFIXES["assistant"]),
             "status": status,
             "required_action": required_action,
             "last_error": last_error,
@@ -807,7 +809,7 @@ class RunFactory(_Factory[Run]):
             args = {p: self._argument(t) for p, t in params}
             calls.append(
                 {
-                    "id": self._id("call_"),
+                    "id": self._id(ID_PREFIXES["tool_call"]),
                     "type": "function",
                     "function": {"name": name, "arguments": json.dumps(args)},
                 }
