@@ -16,10 +16,10 @@ import pytest
 from harness.plugin.config import DRIFT_MODES, RECORD_MODES, CassetteConfig, default_mode
 from harness.plugin.fixtures import *  # noqa: F403  (fixtures are registered by being module attributes)
 from harness.plugin.fixtures import session_seed
-from harness.plugin.offline import OfflineGuard
 
 if TYPE_CHECKING:
     from harness.plugin._vcr import Patches
+    from harness.plugin.offline import OfflineGuard
     from harness.plugin.recording import Recording
 
 MARKERS = (
@@ -148,6 +148,8 @@ def _configure_cassettes(config: pytest.Config) -> None:
     config.stash[_DEFAULT_CONFIG_KEY] = _session_config(config)
     config.stash[_WRITTEN_KEY] = set()
     if config.getoption("offline") or config.getini("harness_offline"):
+        from harness.plugin.offline import OfflineGuard
+
         guard = OfflineGuard()
         guard.install()
         config.stash[_OFFLINE_KEY] = guard
@@ -279,6 +281,8 @@ def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterato
     node.stash[RECORDING_KEY] = recording
     guard = None
     if config.offline and _OFFLINE_KEY not in request.config.stash:
+        from harness.plugin.offline import OfflineGuard
+
         guard = node.stash[_TEST_OFFLINE_KEY] = OfflineGuard()
         guard.install()
     try:
