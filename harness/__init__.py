@@ -12,18 +12,9 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from harness.api.models import (
-        Drift,
-        ErrorObject,
-        ErrorResponse,
-        Metadata,
-        ModifyRunRequest,
-        ModifyThreadRequest,
-        Run,
-        Thread,
-        error_response,
-        find_drift,
-    )
+    from harness.api.drift import Drift, find_drift
+    from harness.api.errors import ErrorObject, ErrorResponse, error_response
+    from harness.api.models import Metadata, ModifyRunRequest, ModifyThreadRequest, Run, Thread
     from harness.api.rules import (
         InconsistentObjectError,
         assert_consistent,
@@ -40,7 +31,8 @@ if TYPE_CHECKING:
         to_sdk,
         variant_id,
     )
-    from harness.plugin.recorder import CassetteConfig, HarnessDriftWarning
+    from harness.plugin.config import CassetteConfig
+    from harness.plugin.recording import HarnessDriftWarning
     from harness.server.replay import ReplayApp
     from harness.tools.verify import Problem, Report, scan_paths, verify_paths
 
@@ -52,20 +44,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(
-        (
-            "Drift",
-            "ErrorObject",
-            "ErrorResponse",
-            "Metadata",
-            "ModifyRunRequest",
-            "ModifyThreadRequest",
-            "Run",
-            "Thread",
-            "error_response",
-            "find_drift",
-        ),
+        ("Metadata", "ModifyRunRequest", "ModifyThreadRequest", "Run", "Thread"),
         "harness.api.models",
     ),
+    **dict.fromkeys(("Drift", "find_drift"), "harness.api.drift"),
+    **dict.fromkeys(("ErrorObject", "ErrorResponse", "error_response"), "harness.api.errors"),
     **dict.fromkeys(
         ("InconsistentObjectError", "assert_consistent", "check_run", "check_thread"),
         "harness.api.rules",
@@ -85,7 +68,8 @@ _EXPORTS: dict[str, str] = {
         ),
         "harness.factory",
     ),
-    **dict.fromkeys(("CassetteConfig", "HarnessDriftWarning"), "harness.plugin.recorder"),
+    "CassetteConfig": "harness.plugin.config",
+    "HarnessDriftWarning": "harness.plugin.recording",
     "ReplayApp": "harness.server.replay",
     **dict.fromkeys(("Problem", "Report", "scan_paths", "verify_paths"), "harness.tools.verify"),
 }

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from harness import __version__
-from harness.api.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES
+from harness.api.constants import RESPONSE_FORMAT_KINDS, RUN_STATUSES
 
 if TYPE_CHECKING:
     from harness.tools.verify import Report

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from harness.api.models import ErrorResponse
+from harness.api.errors import ErrorResponse
 from harness.cassette.format import Cassette, Interaction, Request, match_key
 from harness.cassette.scrub import Scrubber, clean_request
 from harness.server.asgi import Receive, Scope, Send, read_body, respond

@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.api.models import ErrorResponse, ResponseModel, Run, Thread, find_drift
+from harness.api.drift import PREVIEW_LENGTH, response_drift
+from harness.api.errors import ErrorResponse
 from harness.cassette.format import (
     CASSETTE_SUFFIX,
     Cassette,
@@ -40,17 +41,10 @@ __all__ = [
     "interaction_drift",
     "load_cassette",
     "load_cassettes",
-    "object_model",
     "scan_paths",
     "verify_paths",
 ]
 
-_VALUE_PREVIEW = 80
-# A path naming a thread or run object (any prefix: /v1, /openai, a gateway's).
-_THREAD_PATH = re.compile(r"/threads/[^/]+$")
-_RUN_PATH = re.compile(r"/threads/[^/]+/runs/[^/]+$")
-_CREATE_THREAD_PATH = re.compile(r"/threads$")
-_CREATE_RUN_PATH = re.compile(r"/threads/[^/]+/runs$")
 _VCRPY_YAML = re.compile(r"^\s*(?:interactions|version)\s*:", re.MULTILINE)
 
 
@@ -236,20 +230,9 @@ def scan_paths(paths: Iterable[str | os.PathLike[str]], scrubber: Scrubber | Non
 # --------------------------------------------------------------------------- drift
 
 
-def object_model(method: str, path: str, status: int) -> type[ResponseModel] | None:
-    """The model a successful response to this request must match, if it returns an object."""
-    if not 200 <= status < 300:
-        return None
-    if _RUN_PATH.search(path) or (method == "POST" and _CREATE_RUN_PATH.search(path)):
-        return Run
-    if _THREAD_PATH.search(path) or (method == "POST" and _CREATE_THREAD_PATH.search(path)):
-        return Thread
-    return None
-
-
 def _shown(value: object, scrubber: Scrubber) -> str:
     text = scrubber.scrub_text(repr(scrubber.scrub_json(value)))
-    return text if len(text) <= _VALUE_PREVIEW else text[: _VALUE_PREVIEW - 3] + "..."
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 3] + "..."
 
 
 def interaction_drift(
@@ -258,19 +241,13 @@ def interaction_drift(
     """``(field, description)`` for each way a recorded object or error departs from the models."""
     scrubber = scrubber or Scrubber()
     request, response = interaction.request, interaction.response
-    model = object_model(request.method, request.path, response.status)
-    found: list[tuple[str, str]] = []
-    if model is not None:
-        if not response.has_json:
-            return [("response", f"expected a JSON {model.__name__} body, got none")]
-        for drift in find_drift(model, response.json):
-            found.append(
-                (
-                    f"response.json.{drift.path}",
-                    f"{drift.reason} (value: {_shown(drift.value, scrubber)})",
-                )
-            )
-    elif (
+    drifts = response_drift(
+        request.method, request.path, response.status, response.json, has_json=response.has_json
+    )
+    found = [(d.path, d.describe(lambda value: _shown(value, scrubber))) for d in drifts]
+    if found:
+        return found
+    if (
         response.status >= 400
         and response.has_json
         and _is_api_path(request.path)
