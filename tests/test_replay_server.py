@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,18 +22,15 @@ from harness.cassette.format import Cassette, Interaction, Request, Response
 from harness.cassette.scrub import clean_interaction
 from harness.server.replay import MISS_HEADER, ReplayApp
 from harness.server.serve import serve
-from harness.tools.synthesize import synthesize
 from harness.tools.verify import load_cassettes
 
 FAKE_KEY = "sk-test-not-a-real-key"
 LIVE_SECRET = "sk-proj-" + "LiveSecretValue0123456789abcdef"
 
 
-@pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("synthesized")
-    synthesize(root, seed=0)
-    return root
+@pytest.fixture
+def synthesized(synthesized_tree: Callable[[int], Path]) -> Path:
+    return synthesized_tree(0)
 
 
 def _recorded(path: Path) -> Interaction:
