@@ -54,6 +54,7 @@ __all__ = [
     "Request",
     "Response",
     "atomic_write_text",
+    "differing_parts",
     "iter_cassette_files",
     "match_key",
     "remove_leftovers",
@@ -290,6 +291,14 @@ def match_key(request: Request) -> MatchKey:
     equal by scrubbing the live request first (``harness.cassette.scrub.clean_request``)."""
     query = tuple(sorted(request.query))
     return (request.method.upper(), request.path, query, request.canonical_body())
+
+
+def differing_parts(recorded: Request, live: Request) -> list[str]:
+    """Which parts of :func:`match_key` differ (``method``, ``path``, ``query``, ``body``), in
+    that order: the one answer the plugin's miss message and the replay server both give."""
+    names = ("method", "path", "query", "body")
+    pairs = zip(names, match_key(recorded), match_key(live), strict=True)
+    return [name for name, x, y in pairs if x != y]
 
 
 # --------------------------------------------------------------------------- the cassette
