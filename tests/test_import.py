@@ -18,6 +18,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+# pytester's in-process runs drop the modules first imported inside them; httpx's and httpx2's
+# transports (httpcore, httpcore2) are imported lazily, so import them here, or later tests
+# would see two copies of their exception classes.
+import httpcore  # noqa: F401
+import httpcore2  # noqa: F401
 import httpx
 import openai
 import pytest

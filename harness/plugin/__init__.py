@@ -7,6 +7,7 @@ Names are prefixed or distinct so the plugin loads beside pytest-recording and p
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from harness.plugin.config import DRIFT_MODES, RECORD_MODES, CassetteConfig, def
 from harness.plugin.fixtures import *  # noqa: F403  (fixtures are registered by being module attributes)
 from harness.plugin.fixtures import session_seed
 from harness.plugin.offline import OfflineGuard
+from harness.plugin.unpatched import ConnectionWatch, HarnessUnpatchedWarning
 
 if TYPE_CHECKING:
     from harness.plugin._vcr import Patches
@@ -268,7 +270,7 @@ def _open_recording(request: pytest.FixtureRequest, base: object) -> Recording |
 
 @pytest.fixture
 def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterator[Recording]:
-    """Record or replay this test's HTTP traffic (httpx2, httpx, requests) in a harness
+    """Record or replay this test's HTTP traffic (httpx2, httpx, requests, aiohttp) in a harness
     cassette; yields the active :class:`harness.plugin.recording.Recording` (``interactions``,
     ``played``, ``recorded``, ``all_played``, ``path``, ``mode``)."""
     node = request.node
@@ -281,10 +283,17 @@ def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterato
     if config.offline and _OFFLINE_KEY not in request.config.stash:
         guard = node.stash[_TEST_OFFLINE_KEY] = OfflineGuard()
         guard.install()
+    watch = ConnectionWatch() if recording.can_record else None
+    if watch is not None:
+        watch.install()
     try:
         with _patches(request.config).active(recording):
             yield recording
     finally:
+        if watch is not None:
+            watch.uninstall()
         if guard is not None:
             guard.uninstall()
+    if watch is not None and watch.libraries and not recording.recorded:
+        warnings.warn(HarnessUnpatchedWarning(watch.message(node.nodeid)), stacklevel=1)
     recording.save(request.config.stash[_WRITTEN_KEY])
