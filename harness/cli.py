@@ -217,19 +217,26 @@ def regenerate(paths: tuple[str, ...], target: str | None, api_key_env: str, dry
       harness regenerate cassettes/ --dry-run
       OPENAI_API_KEY=... harness regenerate cassettes/ --target http://127.0.0.1:8000
     """
-    from harness.tools.regenerate import RegenerateError, api_key_from_env
+    from harness.tools.regenerate import RegenerateError, api_key_from_env, check_target
     from harness.tools.regenerate import regenerate as run
     from harness.tools.verify import load_cassettes
 
     with _input_errors("regenerate"):
-        cassettes = load_cassettes(paths)
-        total = sum(len(c.interactions) for c in cassettes)
+        if target is not None:
+            check_target(target)
         key = api_key_from_env(api_key_env) if target else None
         if target and not key:
             raise RegenerateError(
-                f"${api_key_env} is not set; export the key for {target} or name another "
+                f"${api_key_env} is not set; export the key for the target or name another "
                 "variable with --api-key-env"
             )
+        if key and not all(32 < ord(c) < 127 for c in key):
+            raise RegenerateError(
+                f"${api_key_env} holds a character an HTTP header cannot carry (a space, "
+                "newline or non-ASCII character); export the key alone"
+            )
+        cassettes = load_cassettes(paths)
+        total = sum(len(c.interactions) for c in cassettes)
         if sys.stderr.isatty():
             with click.progressbar(length=total, label="regenerating", file=sys.stderr) as bar:
                 results = run(
@@ -354,8 +361,9 @@ def import_(sources: tuple[str, ...], output: str, dry_run: bool, as_json: bool)
     cassettes: scrubbed, volatile headers dropped, JSON bodies as data, drift checked.
 
     Directories are searched for *.yaml, *.yml, *.json and *.har. pytest-recording's
-    <tests>/cassettes/<module>/<test>.yaml becomes OUT/<module>/<test>.json, where the plugin
-    looks for it. Unreadable input writes nothing and exits 2.
+    <tests>/cassettes/<module>/<test>.yaml becomes OUT/<tests>/<module>/<test>.json (paths
+    from the current directory: run it from the rootdir), where the plugin looks for it.
+    Unreadable input writes nothing and exits 2.
 
     \b
     Example:
