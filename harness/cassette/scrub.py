@@ -359,6 +359,8 @@ def _clean_message(message: Message, scrubber: Scrubber) -> None:
         message.json = scrubber.scrub_json(message.json)
     elif message.text is not None:
         message.text = scrubber.scrub_text(message.text)
+    elif message.events is not None:
+        message.events = scrubber.scrub_json(message.events)
 
 
 def clean_interaction(interaction: Interaction, scrubber: Scrubber | None = None) -> Interaction:

@@ -5,7 +5,7 @@ is matched exactly as the pytest plugin matches it (``Cassette.play(clean_reques
 method, path, query and canonical body, credentials replaced by their placeholders first;
 identical requests answered in recorded order), trying the cassettes in the order given. The
 recorded response goes back as it was stored: status, headers (minus hop-by-hop ones) and
-body bytes.
+body bytes; a recorded stream goes back as ``text/event-stream``, one flushed chunk per event.
 
 A miss is answered in the API's error envelope with :attr:`ReplayApp.miss_status` (418, or the
 first of 599, 598, ... if a loaded cassette records a 418) and the header ``x-harness-miss: 1``,
@@ -25,6 +25,7 @@ from harness.api.models import ErrorResponse
 from harness.cassette.format import Cassette, Interaction, Request, match_key
 from harness.cassette.scrub import Scrubber, clean_request
 from harness.server.asgi import Receive, Scope, Send, read_body, respond
+from harness.stream.respond import respond_stream
 
 __all__ = [
     "MISS_HEADER",
@@ -173,6 +174,9 @@ class ReplayApp:
             for name, value in response.headers.items()
             if name.lower() not in _HOP_BY_HOP
         ]
+        if response.events is not None:
+            await respond_stream(send, response.status, headers, response.stream_events())
+            return
         await respond(send, response.status, headers, response.body_bytes)
 
     def _miss_envelope(self, request: Request) -> dict[str, Any]:
