@@ -8,8 +8,10 @@ import json
 import pytest
 
 from harness.factory import RunFactory, ThreadFactory
+from harness.stream.drift import stream_drift
 from harness.stream.events import EventName, error_event, stream_events
 from harness.stream.path import resumed_path, run_path
+from harness.stream.sse import entry_from_event
 from tests.spec import stream_event_errors
 
 TEXT = "Hello there, how are you today?"
@@ -93,3 +95,28 @@ def test_error_event_validates_and_the_validator_is_not_vacuous() -> None:
     assert stream_event_errors(event.event, event.data) == []
     assert stream_event_errors("thread.run.completed", '{"id": 1}') != []
     assert stream_event_errors("done", "DONE") != []
+
+
+def _stored(status: str) -> list[dict[str, object]]:
+    run = RunFactory(3).build_dict(status=status, tools=["function"])
+    return [entry_from_event(e) for e in stream_events(run_path(run, text=TEXT))]
+
+
+@pytest.mark.parametrize("status", ["completed", "requires_action", "failed"])
+def test_rendered_streams_have_no_drift(status: str) -> None:
+    assert stream_drift(_stored(status)) == []
+
+
+def test_stream_drift_names_the_event_and_field() -> None:
+    events = _stored("completed")
+    events[0]["data"]["brand_new"] = 1  # type: ignore[index]
+    events[1]["event"] = "thread.run.teleported"
+    delta = next(e for e in events if e["event"] == "thread.message.delta")
+    delta["data"]["delta"]["content"][0]["index"] = "0"  # type: ignore[index]
+    events[-1] = {"event": "done", "text": "DONE"}
+    found = {(d.path, d.reason.split(" (")[0]) for d in stream_drift(events)}
+    number = events.index(delta)
+    assert ("response.events[0].data.brand_new", "unknown field") in found
+    assert ("response.events[1].event", "not an event of the spec's AssistantStreamEvent") in found
+    assert any(p.startswith(f"response.events[{number}].data.delta.content") for p, _ in found)
+    assert (f"response.events[{len(events) - 1}].text", "done's data is [DONE]") in found

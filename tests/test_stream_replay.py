@@ -19,14 +19,16 @@ from openai import AssistantEventHandler, AsyncAssistantEventHandler
 
 from harness.cassette.format import Cassette
 from harness.factory import RunFactory
-from harness.plugin.recorder import CassetteConfig, Patches, Recording
+from harness.plugin._vcr import Patches
+from harness.plugin.config import CassetteConfig
+from harness.plugin.recording import Recording
 from harness.server.asgi import Receive, Scope, Send, read_body
 from harness.server.replay import ReplayApp
 from harness.server.serve import serve
 from harness.stream.events import stream_events
 from harness.stream.path import run_path
 from harness.stream.respond import respond_stream
-from harness.stream.sse import decode
+from harness.stream.sse import decode, encode
 
 KEY = "sk-test-not-a-real-key"
 DEAD = "http://127.0.0.1:9/v1"
@@ -52,7 +54,8 @@ class StreamingBackend:
         assert body.get("stream") is True
         thread_id = scope["path"].split("/")[3]
         final = _final_run(self.status, thread_id)
-        await respond_stream(send, 200, None, stream_events(run_path(final, text=TEXT)))
+        events = stream_events(run_path(final, text=TEXT))
+        await respond_stream(send, 200, None, (encode(e) for e in events))
 
 
 class Recorder(AssistantEventHandler):
@@ -215,3 +218,21 @@ def test_harness_replay_streams_to_the_sdk_and_curl(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == recorded.response.body_bytes
     assert decode(done.stdout)[-1].data == "[DONE]"
+
+
+def test_harness_verify_checks_recorded_stream_events(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    path = tmp_path / "stream.json"
+    _record(path, "completed")
+    clean = CliRunner().invoke(main, ["verify", str(path)])
+    assert clean.exit_code == 0, clean.output
+    document = json.loads(path.read_text())
+    events = document["interactions"][0]["response"]["events"]
+    events[2]["data"]["status"] = "teleported"
+    path.write_text(json.dumps(document))
+    drifted = CliRunner().invoke(main, ["verify", str(path)])
+    assert drifted.exit_code == 1
+    assert f"{path}: interaction 0: response.events[2].data.status: drift:" in drifted.output

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Iterable
 
 from harness.server.asgi import Send
-from harness.stream.sse import EVENT_STREAM, ServerSentEvent, encode
+from harness.stream.sse import EVENT_STREAM
 
 __all__ = ["STREAM_HEADERS", "respond_stream"]
 
@@ -20,10 +20,11 @@ async def respond_stream(
     send: Send,
     status: int,
     headers: list[tuple[bytes, bytes]] | None,
-    events: Iterable[ServerSentEvent] | AsyncIterable[ServerSentEvent],
+    chunks: Iterable[bytes] | AsyncIterable[bytes],
 ) -> None:
-    """Send a streamed response; ``headers`` None means the API's stream headers. No
-    ``content-length``: the body ends when the last event has been sent."""
+    """Send a streamed response, one body message per chunk (an encoded event);
+    ``headers`` None means the API's stream headers. No ``content-length``: the body ends
+    when the last chunk has been sent."""
     await send(
         {
             "type": "http.response.start",
@@ -31,10 +32,10 @@ async def respond_stream(
             "headers": list(STREAM_HEADERS if headers is None else headers),
         }
     )
-    if isinstance(events, AsyncIterable):
-        async for event in events:
-            await send({"type": "http.response.body", "body": encode(event), "more_body": True})
+    if isinstance(chunks, AsyncIterable):
+        async for chunk in chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
     else:
-        for event in events:
-            await send({"type": "http.response.body", "body": encode(event), "more_body": True})
+        for chunk in chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})

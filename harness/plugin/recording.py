@@ -1,0 +1,295 @@
+"""One test's cassette while the test runs: replay, record, explain a miss, save.
+
+:class:`Recording` is what the ``cassette`` fixture yields and what vcrpy's stubs talk to
+(through :mod:`harness.plugin._vcr`), in harness types only. It is backed by
+:class:`harness.cassette.format.Cassette`, whose index answers in O(1) with the same
+:func:`harness.cassette.format.match_key` the CLI uses.
+
+What reaches disk goes through :func:`harness.cassette.scrub.clean_interaction` (the same
+function the CLI's ``regenerate`` uses), and a live request is cleaned the same way before
+lookup (:func:`harness.cassette.scrub.clean_request`), so a request carrying a key still matches
+the recording that holds its placeholder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import json
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.cassette.format import Cassette, Interaction, Request, Response
+from harness.cassette.scrub import Scrubber, clean_interaction, clean_request
+from harness.plugin.config import CassetteConfig, RecordMode, scrubber_for
+
+if sys.platform != "win32":
+    import fcntl
+
+__all__ = ["CassetteMissError", "HarnessCassetteMovedWarning", "HarnessDriftWarning", "Recording"]
+
+
+class HarnessDriftWarning(UserWarning):
+    """A recorded or replayed response departs from the Run/Thread models."""
+
+
+class HarnessCassetteMovedWarning(UserWarning):
+    """Cassettes were found where an older version kept them (keyed on the module's stem)."""
+
+
+class CassetteMissError(Exception):
+    """A request the cassette cannot answer in a mode that forbids recording it."""
+
+
+@dataclass(eq=False, repr=False)
+class Recording:
+    """One test's cassette while the test runs: what the ``cassette`` fixture returns, and
+    what vcrpy's stubs reach through :mod:`harness.plugin._vcr` (``clean``, ``can_answer``,
+    ``answer``, ``record``, ``can_record``)."""
+
+    path: Path
+    config: CassetteConfig
+    rerecord_command: str = "pytest <test> --cassette-mode=rewrite"
+    loaded: Cassette = field(default_factory=Cassette)
+    """What was on disk when the test started (empty in ``rewrite`` mode)."""
+    recorded: list[Interaction] = field(default_factory=list)
+    """What this test recorded (cleaned), saved when the test ends."""
+    played: list[Interaction] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+    drift_errors: list[str] = field(default_factory=list)
+    existed: bool = False
+    _scrubber: Scrubber = field(default_factory=Scrubber, repr=False)
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        config: CassetteConfig,
+        *,
+        rerecord_command: str,
+        scrubber: Scrubber | None = None,
+    ) -> Recording:
+        """Load ``path`` (unless the mode re-records from scratch); a broken file raises
+        :class:`CassetteError`."""
+        existed = path.is_file()
+        if existed and config.mode != "rewrite":
+            loaded = Cassette.load(path)
+        else:
+            loaded = Cassette(path=path)
+        return cls(
+            path=path,
+            config=config,
+            rerecord_command=rerecord_command,
+            loaded=loaded,
+            existed=existed,
+            _scrubber=scrubber or scrubber_for(config),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Recording {self.path} mode={self.config.mode} loaded="
+            f"{len(self.loaded.interactions)} played={len(self.played)} "
+            f"recorded={len(self.recorded)}>"
+        )
+
+    # ----------------------------------------------------------------- what tests see
+
+    @property
+    def mode(self) -> RecordMode:
+        return self.config.mode
+
+    @property
+    def interactions(self) -> list[Interaction]:
+        """Loaded interactions followed by the ones recorded in this test."""
+        return [*self.loaded.interactions, *self.recorded]
+
+    @property
+    def play_count(self) -> int:
+        return len(self.played)
+
+    @property
+    def all_played(self) -> bool:
+        """Whether every interaction loaded from the file was played."""
+        return self.loaded.all_played
+
+    def unplayed(self) -> list[Interaction]:
+        return self.loaded.unplayed()
+
+    @property
+    def can_record(self) -> bool:
+        """Whether a request the cassette cannot answer goes to the real server."""
+        mode = self.config.mode
+        return mode in ("new_episodes", "all", "rewrite") or (mode == "once" and not self.existed)
+
+    # ----------------------------------------------------------------- what the stubs ask
+
+    def clean(self, live: Request) -> Request:
+        """``live`` scrubbed in place as it would be recorded, so that it matches."""
+        return clean_request(live, self._scrubber, in_place=True)
+
+    def can_answer(self, request: Request) -> bool:
+        """Whether a recorded response answers the (cleaned) request; a miss in a mode that
+        may not record raises :class:`CassetteMissError` before anything is sent."""
+        if self.config.mode not in ("all", "rewrite") and self.loaded.can_play(request):
+            return True
+        if self.can_record:
+            return False
+        message = self.explain_miss(request)
+        self.misses.append(message)
+        raise CassetteMissError(message)
+
+    def answer(self, request: Request) -> Response:
+        """The next recorded response to the (cleaned) request, marked played."""
+        interaction = self.loaded.play(request)
+        if interaction is None:  # the stubs only ask after can_answer said yes
+            raise CassetteMissError(self.explain_miss(request))
+        self.played.append(interaction)
+        self._check_drift(interaction, len(self.played) - 1, "replayed")
+        return interaction.response
+
+    def record(self, raw: Interaction) -> None:
+        """Keep a live interaction, cleaned, to be saved when the test ends."""
+        interaction = clean_interaction(raw, self._scrubber)
+        self.recorded.append(interaction)
+        number = len(self.loaded.interactions) + len(self.recorded) - 1
+        self._check_drift(interaction, number, "recorded")
+
+    # ----------------------------------------------------------------- drift
+
+    def _check_drift(self, interaction: Interaction, number: int, how: str) -> None:
+        if self.config.drift == "off":
+            return
+        from harness.api.drift import response_drift
+
+        request, response = interaction.request, interaction.response
+        drifts = response_drift(
+            request.method,
+            request.path,
+            response.status,
+            response.json,
+            has_json=response.has_json,
+            events=response.events,
+        )
+        for drift in drifts:
+            message = (
+                f"{self.path}: interaction {number}: {drift.path}: drift: {drift.describe()} "
+                f"({how} {request.method} {request.path})"
+            )
+            if self.config.drift == "error":
+                self.drift_errors.append(message)
+            else:
+                warnings.warn(HarnessDriftWarning(message), stacklevel=2)
+
+    # ----------------------------------------------------------------- miss messages
+
+    def explain_miss(self, request: Request) -> str:
+        """What was asked, the nearest recording with what differs, and how to re-record.
+        ``request`` is already scrubbed, so the message holds no credential."""
+        lines = [
+            f"harness cassette: no recorded response for {request.method} {request.target}",
+            f"  cassette: {self.path} (mode '{self.config.mode}'"
+            + ("" if self.existed else ", file does not exist")
+            + ")",
+            "",
+            "Request:",
+            *_indented_request(request),
+        ]
+        if self.loaded.has_recorded(request):
+            lines += [
+                "",
+                "An identical request was recorded but has already been played: identical "
+                "requests replay once each, in recorded order. This test sends it more often "
+                "than when it was recorded.",
+            ]
+        else:
+            nearest = self.loaded.nearest(request)
+            if nearest is None:
+                lines += ["", "The cassette has no recorded interactions."]
+            else:
+                number = self.loaded.interactions.index(nearest)
+                lines += ["", f"Nearest recorded request (interaction #{number}):"]
+                lines += _indented_request(nearest.request)
+                lines += ["", "What differs (- recorded, + this request):"]
+                lines += _request_diff(nearest.request, request)
+        lines += [
+            "",
+            "To re-record this test's cassette from scratch (run from the rootdir):",
+            f"  {self.rerecord_command}",
+            f"(the same as deleting {self.path.name} and running with --cassette-mode=once), "
+            "or keep what is recorded and add the new requests with --cassette-mode=new_episodes.",
+        ]
+        return "\n".join(lines)
+
+    # ----------------------------------------------------------------- saving
+
+    def save(self, written_this_session: set[Path] | None = None) -> Path | None:
+        """Write what was recorded, atomically, under a lock on the cassette directory (xdist
+        workers writing the same file merge instead of overwriting). Nothing recorded, nothing
+        written. ``rewrite`` replaces the file unless this session already rewrote it."""
+        if not self.recorded:
+            return None
+        with _directory_lock(self.path.parent):
+            merge = self.config.mode != "rewrite" or (
+                written_this_session is not None and self.path in written_this_session
+            )
+            base: list[Interaction] = []
+            if merge and self.path.is_file():
+                base = Cassette.load(self.path).interactions
+            Cassette(path=self.path, interactions=[*base, *self.recorded]).save()
+        if written_this_session is not None:
+            written_this_session.add(self.path)
+        return self.path
+
+
+def _pretty_body(request: Request) -> list[str]:
+    if request.has_json:
+        return json.dumps(request.json, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+    if request.text is not None:
+        return request.text.splitlines() or [""]
+    if request.base64 is not None:
+        return [f"<{len(request.body_bytes)} bytes of binary>"]
+    return []
+
+
+def _indented_request(request: Request) -> list[str]:
+    body = [f"  {line}" for line in _pretty_body(request)]
+    return [f"  {request.method} {request.target}", *body]
+
+
+def _request_diff(recorded: Request, live: Request) -> list[str]:
+    lines = []
+    if recorded.method != live.method:
+        lines.append(f"  method: - {recorded.method}  + {live.method}")
+    if recorded.path != live.path:
+        lines.append(f"  path:   - {recorded.path}  + {live.path}")
+    if sorted(recorded.query) != sorted(live.query):
+        lines.append(f"  query:  - {sorted(recorded.query)}  + {sorted(live.query)}")
+    if recorded.canonical_body() != live.canonical_body():
+        diff = difflib.unified_diff(
+            _pretty_body(recorded),
+            _pretty_body(live),
+            "recorded body",
+            "this request's body",
+            lineterm="",
+        )
+        lines += [f"  {line}" for line in diff]
+    return lines or ["  (nothing that matching compares)"]
+
+
+@contextlib.contextmanager
+def _directory_lock(directory: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on the directory itself: no stray lock files in the repo."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if sys.platform == "win32":  # pragma: no cover - no flock; writes are still atomic
+        yield
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
