@@ -10,12 +10,12 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from harness import __version__
-from harness.api.constants import RESPONSE_FORMAT_KINDS, RUN_STATUSES
+from harness.api.constants import RESPONSE_FORMAT_KINDS
 
 if TYPE_CHECKING:
     from harness.tools.verify import Report
@@ -26,11 +26,12 @@ def _input_errors(command: str) -> Iterator[None]:
     """The one error path for bad input: a one-line message naming the file, exit 2."""
     from harness.cassette.format import CassetteError
     from harness.tools.importers import ImportInputError
+    from harness.tools.record import RecordError
     from harness.tools.regenerate import RegenerateError
 
     try:
         yield
-    except (CassetteError, RegenerateError, ImportInputError) as exc:
+    except (CassetteError, RegenerateError, ImportInputError, RecordError) as exc:
         click.echo(f"harness {command}: {exc}", err=True)
         click.get_current_context().exit(2)
     except OSError as exc:
@@ -57,12 +58,34 @@ def main() -> None:
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the seeded objects.")
 @click.option("--adopt-unknown", is_flag=True, help="Unknown well-formed ids get new objects.")
 @click.option("--list", "list_only", is_flag=True, help="Print the seeded objects and exit.")
-def emulate(host: str, port: int, seed: int, adopt_unknown: bool, list_only: bool) -> None:
+@click.option(
+    "--scenario",
+    type=click.Path(dir_okay=False),
+    help="JSON/YAML file of scenarios: what matching runs do (see README, Scenarios).",
+)
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Accept placeholder ids (any non-empty id; unknown ones adopted), for the SDK's tests.",
+)
+def emulate(
+    host: str,
+    port: int,
+    seed: int,
+    adopt_unknown: bool,
+    list_only: bool,
+    scenario: str | None,
+    lenient: bool,
+) -> None:
     """Serve a stateful Assistants-compatible emulator; print its SDK base_url (…/v1)."""
-    from harness.emulator import create_app, describe_objects
+    from harness.emulator import ScenarioError, create_app, describe_objects
     from harness.server.serve import ServeError, run_forever
 
-    app = create_app(seed, adopt_unknown=adopt_unknown)
+    try:
+        app = create_app(seed, adopt_unknown=adopt_unknown, lenient=lenient, scenarios=scenario)
+    except ScenarioError as exc:
+        click.echo(f"harness emulate: {exc}", err=True)
+        raise SystemExit(2) from None
     if list_only:
         click.echo(describe_objects(app.store))
         return
@@ -264,6 +287,85 @@ def regenerate(paths: tuple[str, ...], target: str | None, api_key_env: str, dry
         click.get_current_context().exit(1)
 
 
+@main.command()
+@click.argument("cassette", type=click.Path(dir_okay=False))
+@click.option(
+    "--target",
+    default=None,
+    metavar="URL",
+    help="Backend root URL (scheme://host[:port]); default: the built-in emulator, in-process.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["once", "new_episodes", "all", "none"]),
+    default="once",
+    show_default=True,
+    help="once: record into a new cassette (an existing one is replayed); new_episodes: "
+    "answer what is recorded, record the rest; all: record every request; none: replay only.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=0, show_default=True, type=int, help="0 = any free port.")
+@click.option(
+    "--api-key-env",
+    default="OPENAI_API_KEY",
+    show_default=True,
+    metavar="NAME",
+    help="Environment variable holding the key for --target.",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the emulator.")
+def record(
+    cassette: str, target: str | None, mode: str, host: str, port: int, api_key_env: str, seed: int
+) -> None:
+    """Record any client's traffic: a reverse proxy that prints its base URL (…/v1).
+
+    Requests the cassette answers are replayed (the plugin's matching); new ones go to the
+    target, stream back as they arrive, and are recorded, scrubbed, with the cassette
+    rewritten atomically after each one.
+
+    \b
+    Example:
+      harness record cassettes/node/run.json --port 8765 &
+      OPENAI_BASE_URL=http://127.0.0.1:8765/v1 node app.js
+      OPENAI_API_KEY=... harness record c.json --target https://api.openai.com
+    """
+    from harness.server.replay import ReplayApp, base_url
+    from harness.server.serve import run_forever
+    from harness.tools.record import ProxyMode, RecordError, create_app
+    from harness.tools.regenerate import api_key_from_env
+
+    with _input_errors("record"):
+        key = api_key_from_env(api_key_env) if target else None
+        if target and not key:
+            raise RecordError(
+                f"${api_key_env} is not set; export the key for {target} or name another "
+                "variable with --api-key-env"
+            )
+        app = create_app(
+            cassette, mode=cast("ProxyMode", mode), target=target, api_key=key, seed=seed
+        )
+
+        def ready(root_url: str) -> None:
+            if isinstance(app, ReplayApp):
+                click.echo(base_url(app, root_url))
+                what = f"replaying {cassette} (mode {mode}); nothing is recorded"
+            else:
+                click.echo(f"{root_url}/v1")
+                where = target or f"the built-in emulator (seed {seed})"
+                what = f"recording to {cassette} (mode {mode}), new requests go to {where}"
+            click.echo(f"harness record: {what}; Ctrl-C to stop", err=True)
+            sys.stdout.flush()
+
+        run_forever(app, host, port, on_ready=ready)
+    if isinstance(app, ReplayApp):
+        click.echo(f"harness record: stopped; {len(app.misses)} miss(es)", err=True)
+    else:
+        click.echo(
+            f"harness record: stopped; {app.recorded} new interaction(s) recorded to {cassette}, "
+            f"{app.answered} answered from it",
+            err=True,
+        )
+
+
 @main.command("import")
 @click.argument("sources", nargs=-1, required=True, metavar="SRC...")
 @click.option(
@@ -281,8 +383,9 @@ def import_(sources: tuple[str, ...], output: str, dry_run: bool, as_json: bool)
     cassettes: scrubbed, volatile headers dropped, JSON bodies as data, drift checked.
 
     Directories are searched for *.yaml, *.yml, *.json and *.har. pytest-recording's
-    <tests>/cassettes/<module>/<test>.yaml becomes OUT/<module>/<test>.json, where the plugin
-    looks for it. Unreadable input writes nothing and exits 2.
+    <tests>/cassettes/<module>/<test>.yaml becomes OUT/<tests>/<module>/<test>.json (paths
+    from the current directory: run it from the rootdir), where the plugin looks for it.
+    Unreadable input writes nothing and exits 2.
 
     \b
     Example:
@@ -303,11 +406,16 @@ def import_(sources: tuple[str, ...], output: str, dry_run: bool, as_json: bool)
     skipped = sum(len(r.skipped) for r in reports)
     removed = sum(sum(r.credentials.values()) for r in reports)
     drift = sum(len(r.drift) for r in reports)
-    verb = "would write" if dry_run else "wrote"
-    written = sum(r.status in ("written", "would write") for r in reports)
+    status = {
+        s: sum(r.status == s for r in reports) for s in ("written", "would write", "unchanged")
+    }
+    written = (
+        f"{status['would write']} would be written" if dry_run else f"{status['written']} written"
+    )
     click.echo(
-        f"harness import: {len(reports)} file(s), {verb} {written}; {kept} interaction(s) kept, "
-        f"{skipped} skipped, {removed} credential(s) removed, {drift} drift problem(s)",
+        f"harness import: {len(reports)} file(s): {written}, {status['unchanged']} unchanged; "
+        f"{kept} interaction(s) kept, {skipped} skipped, {removed} credential(s) removed, "
+        f"{drift} drift problem(s)",
         err=True,
     )
 
@@ -327,14 +435,17 @@ class _OneLineUsageCommand(click.Command):
 
 
 @main.command(cls=_OneLineUsageCommand)
-@click.argument("kind", type=click.Choice(["run", "thread"]))
+@click.argument("kind", type=click.Choice(["run", "thread", "assistant", "message", "step"]))
 @click.option("--count", "-n", type=click.IntRange(min=1), help="How many objects (default 1).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same bytes.")
-@click.option("--status", type=click.Choice(RUN_STATUSES), help="Runs only.")
+@click.option(
+    "--status",
+    help="Runs, messages and steps: the status (one of that kind's; a wrong one lists them).",
+)
 @click.option(
     "--response-format",
     type=click.Choice(RESPONSE_FORMAT_KINDS),
-    help="Runs only: the response_format kind.",
+    help="Runs and assistants: the response_format kind.",
 )
 @click.option(
     "--all-variants",
@@ -361,7 +472,8 @@ def generate(
     fmt: str,
     output: str | None,
 ) -> None:
-    """Generate consistent Run or Thread objects from a seed, to stdout or a file.
+    """Generate consistent objects (runs, threads, assistants, messages, run steps) from a
+    seed, to stdout or a file.
 
     \b
     Example:
@@ -369,7 +481,14 @@ def generate(
       harness generate thread --all-variants -o threads.json
     """
     from harness.cassette.format import atomic_write_text
-    from harness.factory import FactoryError, RunFactory, ThreadFactory
+    from harness.factory import (
+        AssistantFactory,
+        FactoryError,
+        MessageFactory,
+        RunFactory,
+        RunStepFactory,
+        ThreadFactory,
+    )
 
     ctx = click.get_current_context()
 
@@ -378,12 +497,23 @@ def generate(
         ctx.exit(2)
 
     if kind == "thread" and (status or response_format):
-        usage_error("--status and --response-format apply to runs only; drop them for threads")
+        usage_error("--status and --response-format do not apply to threads; drop them")
+    if kind in ("message", "step") and response_format:
+        usage_error(f"--response-format does not apply to {kind}s; drop it")
+    if kind == "assistant" and status:
+        usage_error("--status does not apply to assistants; drop it")
     if all_variants and count is not None:
         usage_error("--all-variants and --count exclude each other; use one")
     overrides = {k: v for k, v in (("status", status), ("response_format", response_format)) if v}
     try:
-        factory = RunFactory(seed) if kind == "run" else ThreadFactory(seed)
+        factories: dict[str, Any] = {
+            "run": RunFactory,
+            "thread": ThreadFactory,
+            "assistant": AssistantFactory,
+            "message": MessageFactory,
+            "step": RunStepFactory,
+        }
+        factory = factories[kind](seed)
         if all_variants:
             variants = (obj.to_dict() for obj in factory.variants())
             items = [
@@ -394,7 +524,8 @@ def generate(
         else:
             items = [factory.build_dict(**overrides) for _ in range(count or 1)]
     except FactoryError as exc:
-        usage_error(str(exc))
+        text = str(exc)
+        usage_error("--" + text if text.startswith("status:") else text)
         return
     if fmt == "jsonl":
         text = "".join(json.dumps(item) + "\n" for item in items)

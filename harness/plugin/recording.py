@@ -167,7 +167,12 @@ class Recording:
 
         request, response = interaction.request, interaction.response
         drifts = response_drift(
-            request.method, request.path, response.status, response.json, has_json=response.has_json
+            request.method,
+            request.path,
+            response.status,
+            response.json,
+            has_json=response.has_json,
+            events=response.events,
         )
         for drift in drifts:
             message = (
