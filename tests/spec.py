@@ -21,7 +21,6 @@ from referencing.jsonschema import DRAFT202012
 
 SPEC_PATH = Path(__file__).parent / "data" / "openai-assistants-subset.yaml"
 FULL_SPEC_PATH = Path(__file__).parent / "data" / "openai-assistants.yaml"
-"""Every operation and stream event (``AssistantStreamEvent`` and the objects it carries)."""
 
 
 def _translate_nullable(node: Any) -> Any:
@@ -47,10 +46,10 @@ def _spec(path: Path = SPEC_PATH) -> dict[str, Any]:
     return _translate_nullable(copy.deepcopy(raw))  # type: ignore[no-any-return]
 
 
-@cache
-def spec_validator(name: str, path: Path = SPEC_PATH) -> Draft202012Validator:
-    """A validator for ``#/components/schemas/<name>`` with every ``$ref`` resolvable."""
-    spec = _spec(path)
+def spec_validator(name: str, *, full: bool = False) -> Draft202012Validator:
+    """A validator for ``#/components/schemas/<name>`` with every ``$ref`` resolvable
+    (``full``: from the full official spec, every Assistants schema)."""
+    spec = _spec(FULL_SPEC_PATH if full else SPEC_PATH)
     registry: Registry = Registry().with_resource(
         "spec.json", Resource.from_contents(spec, default_specification=DRAFT202012)
     )
@@ -59,12 +58,17 @@ def spec_validator(name: str, path: Path = SPEC_PATH) -> Draft202012Validator:
     )
 
 
-def spec_errors(name: str, instance: object, path: Path = SPEC_PATH) -> list[str]:
+def spec_errors(name: str, instance: object, *, full: bool = False) -> list[str]:
     """Every way ``instance`` fails schema ``name``, as ``path: message`` lines."""
     return [
         f"{'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
-        for error in spec_validator(name, path).iter_errors(instance)
+        for error in _cached_validator(name, full).iter_errors(instance)
     ]
+
+
+@cache
+def _cached_validator(name: str, full: bool) -> Draft202012Validator:
+    return spec_validator(name, full=full)
 
 
 def stream_event_errors(event: str | None, data: str) -> list[str]:
@@ -73,4 +77,4 @@ def stream_event_errors(event: str | None, data: str) -> list[str]:
         value: object = json.loads(data)
     except ValueError:
         value = data
-    return spec_errors("AssistantStreamEvent", {"event": event, "data": value}, FULL_SPEC_PATH)
+    return spec_errors("AssistantStreamEvent", {"event": event, "data": value}, full=True)

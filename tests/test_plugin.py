@@ -50,7 +50,8 @@ def test_modify_thread_sync(base_url):
 def test_modify_run_sync(base_url):
     c = client(base_url)
     thread = c.beta.threads.create()
-    run = c.beta.threads.runs.create(thread.id, assistant_id="asst_abc123")
+    assistant = c.beta.assistants.create(model="gpt-4o")
+    run = c.beta.threads.runs.create(thread.id, assistant_id=assistant.id)
     updated = c.beta.threads.runs.update(run.id, thread_id=thread.id, metadata={"k": "v"})
     assert updated.status == "queued" and updated.metadata == {"k": "v"}
 
