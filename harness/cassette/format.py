@@ -33,7 +33,7 @@ import json
 import os
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,8 @@ CASSETTE_VERSION = 1
 CASSETTE_SUFFIX = ".json"
 
 MatchKey = tuple[str, str, tuple[tuple[str, str], ...], str]
+Accept = Callable[["Request"], bool]
+"""A further test a recorded request sharing the key must pass (user matchers)."""
 
 
 class CassetteError(ValueError):
@@ -253,7 +255,9 @@ class Cassette:
 
     path: Path | None = None
     interactions: list[Interaction] = field(default_factory=list)
-    _index: dict[MatchKey, deque[int]] | None = field(default=None, repr=False)
+    key: Callable[[Request], Hashable] = field(default=match_key, repr=False)
+    """What indexes the interactions (the pytest plugin's ``match_on`` may change it)."""
+    _index: dict[Hashable, deque[int]] | None = field(default=None, repr=False)
     _played: set[int] = field(default_factory=set, repr=False)
 
     # ----------------------------------------------------------------- reading and writing
@@ -349,36 +353,54 @@ class Cassette:
         """Add an interaction (keeps the index current)."""
         self.interactions.append(interaction)
         if self._index is not None:
-            key = match_key(interaction.request)
+            key = self.key(interaction.request)
             self._index.setdefault(key, deque()).append(len(self.interactions) - 1)
 
-    def _lookup(self) -> dict[MatchKey, deque[int]]:
+    def _lookup(self) -> dict[Hashable, deque[int]]:
         if self._index is None:
-            index: dict[MatchKey, deque[int]] = {}
+            index: dict[Hashable, deque[int]] = {}
             for number, interaction in enumerate(self.interactions):
                 if number not in self._played:
-                    key = match_key(interaction.request)
-                    index.setdefault(key, deque()).append(number)
+                    index.setdefault(self.key(interaction.request), deque()).append(number)
             self._index = index
         return self._index
 
-    def play(self, request: Request) -> Interaction | None:
-        """The first unplayed interaction matching ``request``, now marked played; or None."""
-        queue = self._lookup().get(match_key(request))
+    def _find(self, request: Request, accept: Accept | None) -> tuple[deque[int], int] | None:
+        queue = self._lookup().get(self.key(request))
         if not queue:
             return None
-        number = queue.popleft()
+        if accept is None:
+            return queue, queue[0]
+        for number in queue:  # a scan of the requests sharing the key, for user matchers
+            if accept(self.interactions[number].request):
+                return queue, number
+        return None
+
+    def play(self, request: Request, accept: Accept | None = None) -> Interaction | None:
+        """The first unplayed interaction matching ``request`` (and passing ``accept``, if
+        given), now marked played; or None."""
+        found = self._find(request, accept)
+        if found is None:
+            return None
+        queue, number = found
+        if queue[0] == number:
+            queue.popleft()
+        else:
+            queue.remove(number)
         self._played.add(number)
         return self.interactions[number]
 
-    def can_play(self, request: Request) -> bool:
+    def can_play(self, request: Request, accept: Accept | None = None) -> bool:
         """Whether :meth:`play` would answer ``request``."""
-        return bool(self._lookup().get(match_key(request)))
+        return self._find(request, accept) is not None
 
-    def has_recorded(self, request: Request) -> bool:
+    def has_recorded(self, request: Request, accept: Accept | None = None) -> bool:
         """Whether any interaction, played or not, matches ``request``."""
-        key = match_key(request)
-        return any(match_key(i.request) == key for i in self.interactions)
+        key = self.key(request)
+        return any(
+            self.key(i.request) == key and (accept is None or accept(i.request))
+            for i in self.interactions
+        )
 
     @property
     def play_count(self) -> int:

@@ -32,14 +32,16 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from harness.cassette.format import Cassette, Interaction, Request, Response
+from harness.cassette.format import Accept, Cassette, Interaction, Request, Response
 from harness.cassette.scrub import Scrubber, ScrubRules, clean_interaction, clean_request
+from harness.plugin.matching import DEFAULT_MATCH_ON, Matcher, RequestMatcher
+from harness.plugin.offline import AllowRule
 
 if sys.platform != "win32":
     import fcntl
@@ -70,6 +72,10 @@ class HarnessDriftWarning(UserWarning):
     """A recorded or replayed modify response departs from the Run/Thread models."""
 
 
+BeforeRecordRequest = Callable[[Request], Request | None]
+BeforeRecordResponse = Callable[[Response], Response | None]
+
+
 class CassetteMissError(Exception):
     """A request the cassette cannot answer in a mode that forbids recording it."""
 
@@ -89,18 +95,39 @@ class CassetteConfig:
     offline: bool = False
     """Refuse non-loopback connections while the test runs (``--offline`` does it for the
     whole session)."""
+    offline_allow: tuple[str, ...] = ()
+    """``HOST[:PORT]`` / network entries allowed besides loopback under ``offline``."""
     scrub_headers: tuple[str, ...] = ()
     scrub_query_params: tuple[str, ...] = ()
     scrub_body_fields: tuple[str, ...] = ()
     scrub_patterns: tuple[tuple[str, str], ...] = ()
     """``(placeholder name, regular expression)`` pairs."""
+    match_on: tuple[str, ...] = DEFAULT_MATCH_ON
+    """The request parts that must be equal (:mod:`harness.plugin.matching`): built-in
+    ``method``, ``path``, ``query``, ``uri``, ``body``, ``json``, or registered matcher names."""
+    before_record_request: BeforeRecordRequest | None = None
+    """``f(request) -> request | None``, called on the scrubbed request before it is saved and
+    on every live request before it is matched; None: neither matched nor recorded (the call
+    goes to the server, as in vcrpy)."""
+    before_record_response: BeforeRecordResponse | None = None
+    """``f(response) -> response | None``, called on the scrubbed response before it is saved;
+    None: the interaction is not recorded."""
+    allow_playback_repeats: bool = False
+    """Once the recorded answers to a request are used up, replay the last one again."""
+    assert_all_played: bool = False
+    """Fail a test that passed but left loaded interactions unplayed (not in ``all`` or
+    ``rewrite`` mode, which do not replay)."""
 
     def __post_init__(self) -> None:
         if self.mode not in RECORD_MODES:
             raise ValueError(f"cassette mode {self.mode!r} is not one of {', '.join(RECORD_MODES)}")
         if self.drift not in DRIFT_MODES:
             raise ValueError(f"drift mode {self.drift!r} is not one of {', '.join(DRIFT_MODES)}")
-        for name in ("scrub_headers", "scrub_query_params", "scrub_body_fields"):
+        for name in ("before_record_request", "before_record_response"):
+            hook = getattr(self, name)
+            if hook is not None and not callable(hook):
+                raise ValueError(f"{name} must be a function or None, not {hook!r}")
+        for name in ("scrub_headers", "scrub_query_params", "scrub_body_fields", "offline_allow"):
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, (value,))
@@ -110,6 +137,10 @@ class CassetteConfig:
         pairs = patterns.items() if isinstance(patterns, Mapping) else patterns
         object.__setattr__(self, "scrub_patterns", tuple((str(n), str(p)) for n, p in pairs))
         object.__setattr__(self, "cassette_dir", Path(self.cassette_dir))
+        names: Any = self.match_on
+        object.__setattr__(self, "match_on", (names,) if isinstance(names, str) else tuple(names))
+        for entry in self.offline_allow:
+            AllowRule.parse(entry)  # a bad entry fails here, naming it
 
     def replace(self, **changes: Any) -> CassetteConfig:
         """A copy with ``changes``; an unknown name is a :class:`TypeError` naming it."""
@@ -121,6 +152,11 @@ class CassetteConfig:
                 f"known: {', '.join(sorted(known))}"
             )
         return dataclasses.replace(self, **changes)
+
+    def matcher(self, extra: Mapping[str, Matcher] | None = None) -> RequestMatcher:
+        """``match_on`` resolved (``extra``: matchers from the ``pytest_harness_matchers``
+        hook); an unknown name is a :class:`ValueError`."""
+        return RequestMatcher.build(self.match_on, extra)
 
     def scrub_rules(self) -> ScrubRules:
         """The user's additions to the built-in scrub rules."""
@@ -278,8 +314,10 @@ class Recording:
     misses: list[str] = field(default_factory=list)
     drift_errors: list[str] = field(default_factory=list)
     existed: bool = False
+    matcher: RequestMatcher = field(default_factory=lambda: RequestMatcher.build(DEFAULT_MATCH_ON))
     _scrubber: Scrubber = field(default_factory=Scrubber, repr=False)
-    _pending: tuple[Any, Request] | None = field(default=None, repr=False)
+    _pending: tuple[Any, Request | None] | None = field(default=None, repr=False)
+    _repeatable: dict[Hashable, list[Interaction]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(
@@ -289,20 +327,24 @@ class Recording:
         *,
         rerecord_command: str,
         scrubber: Scrubber | None = None,
+        matchers: Mapping[str, Matcher] | None = None,
     ) -> Recording:
         """Load ``path`` (unless the mode re-records from scratch); a broken file raises
-        :class:`CassetteError`."""
+        :class:`CassetteError`, an unknown ``match_on`` name a :class:`ValueError`."""
+        matcher = config.matcher(matchers)
         existed = path.is_file()
         if existed and config.mode != "rewrite":
             loaded = Cassette.load(path)
         else:
             loaded = Cassette(path=path)
+        loaded.key = matcher.key
         return cls(
             path=path,
             config=config,
             rerecord_command=rerecord_command,
             loaded=loaded,
             existed=existed,
+            matcher=matcher,
             _scrubber=scrubber or _scrubber_for(config),
         )
 
@@ -352,20 +394,47 @@ class Recording:
     def write_protected(self) -> bool:
         return not self.can_record
 
-    def _cleaned(self, vcr_request: Any) -> Request:
+    def _cleaned(self, vcr_request: Any) -> Request | None:
+        """The live request as matching sees it: scrubbed, then ``before_record_request``
+        (None: the hook drops it)."""
         pending = self._pending
         if pending is not None and pending[0] is vcr_request:
             return pending[1]
-        live = request_from_vcr(vcr_request, headers=False)
-        cleaned = clean_request(live, self._scrubber, in_place=True)
+        hook = self.config.before_record_request
+        live = request_from_vcr(vcr_request, headers=hook is not None)
+        cleaned: Request | None = clean_request(live, self._scrubber, in_place=True)
+        if hook is not None and cleaned is not None:
+            cleaned = hook(cleaned)
         self._pending = (vcr_request, cleaned)
         return cleaned
+
+    def ignores(self, vcr_request: Any) -> bool:
+        """Whether ``before_record_request`` dropped the request: it is neither matched nor
+        recorded, and goes to the server."""
+        return self._cleaned(vcr_request) is None
+
+    def _accept(self, request: Request) -> Accept | None:
+        return self.matcher.accepts(request)
+
+    def _repeat(self, request: Request) -> Interaction | None:
+        """Under ``allow_playback_repeats``: the last played answer to this request."""
+        if not self.config.allow_playback_repeats:
+            return None
+        accept = self._accept(request)
+        for interaction in reversed(self._repeatable.get(self.loaded.key(request), ())):
+            if accept is None or accept(interaction.request):
+                return interaction
+        return None
 
     def can_play_response_for(self, vcr_request: Any) -> bool:
         """Whether a recorded response answers the request; a miss in a mode that may not
         record raises :class:`CassetteMissError` before anything is sent."""
         request = self._cleaned(vcr_request)
-        if self.config.mode not in ("all", "rewrite") and self.loaded.can_play(request):
+        if request is None:
+            return False
+        if self.config.mode not in ("all", "rewrite") and (
+            self.loaded.can_play(request, self._accept(request)) or self._repeat(request)
+        ):
             return True
         if self.can_record:
             return False
@@ -374,10 +443,14 @@ class Recording:
         raise CassetteMissError(message)
 
     def play_response(self, vcr_request: Any) -> dict[str, Any]:
-        interaction = self.loaded.play(self._cleaned(vcr_request))
+        request = self._cleaned(vcr_request)
         self._pending = None
-        if interaction is None:  # the stubs only call this after can_play_response_for
-            raise CassetteMissError(self.explain_miss(self._cleaned(vcr_request)))
+        interaction = None
+        if request is not None:
+            interaction = self.loaded.play(request, self._accept(request)) or self._repeat(request)
+        if request is None or interaction is None:  # only called after can_play_response_for
+            raise CassetteMissError(f"harness: no recorded response for {vcr_request!r}")
+        self._repeatable.setdefault(self.loaded.key(request), []).append(interaction)
         self.played.append(interaction)
         self._check_drift(interaction, len(self.played) - 1, "replayed")
         return response_to_vcr(interaction.response)
@@ -385,10 +458,29 @@ class Recording:
     def append(self, vcr_request: Any, vcr_response: Mapping[str, Any]) -> None:
         self._pending = None
         raw = Interaction(request_from_vcr(vcr_request), response_from_vcr(vcr_response))
-        interaction = clean_interaction(raw, self._scrubber)
+        interaction = self._before_record(clean_interaction(raw, self._scrubber))
+        if interaction is None:
+            return
         self.recorded.append(interaction)
         number = len(self.loaded.interactions) + len(self.recorded) - 1
         self._check_drift(interaction, number, "recorded")
+
+    def _before_record(self, interaction: Interaction) -> Interaction | None:
+        """The user's hooks on the scrubbed interaction; scrubbed again after them, so a hook
+        cannot put a credential back."""
+        request_hook = self.config.before_record_request
+        response_hook = self.config.before_record_response
+        if request_hook is None and response_hook is None:
+            return interaction
+        request: Request | None = interaction.request
+        if request_hook is not None:
+            request = request_hook(interaction.request)
+        response: Response | None = interaction.response
+        if request is not None and response_hook is not None:
+            response = response_hook(interaction.response)
+        if request is None or response is None:
+            return None
+        return clean_interaction(Interaction(request, response), self._scrubber)
 
     # ----------------------------------------------------------------- drift
 
@@ -419,12 +511,13 @@ class Recording:
             "Request:",
             *_indented_request(request),
         ]
-        if self.loaded.has_recorded(request):
+        if self.loaded.has_recorded(request, self._accept(request)):
             lines += [
                 "",
                 "An identical request was recorded but has already been played: identical "
                 "requests replay once each, in recorded order. This test sends it more often "
-                "than when it was recorded.",
+                "than when it was recorded (allow_playback_repeats=True replays the last "
+                "answer again).",
             ]
         else:
             nearest = self.loaded.nearest(request)
@@ -443,6 +536,25 @@ class Recording:
             f"(the same as deleting {self.path.name} and running with --cassette-mode=once), "
             "or keep what is recorded and add the new requests with --cassette-mode=new_episodes.",
         ]
+        return "\n".join(lines)
+
+    def explain_unplayed(self) -> str:
+        """Under ``assert_all_played``: the interactions the test did not use, or ``""``."""
+        unplayed = self.unplayed()
+        if not unplayed or self.config.mode in ("all", "rewrite"):
+            return ""
+        numbers = {id(i): n for n, i in enumerate(self.loaded.interactions)}
+        lines = [
+            f"harness cassette: {len(unplayed)} of {len(self.loaded.interactions)} recorded "
+            f"interaction(s) in {self.path} were not played (assert_all_played):",
+            *(f"  #{numbers[id(i)]}: {i.request.method} {i.request.target}" for i in unplayed[:10]),
+        ]
+        if len(unplayed) > 10:
+            lines.append(f"  ... and {len(unplayed) - 10} more")
+        lines.append(
+            "The code under test no longer sends them: re-record the cassette "
+            f"({self.rerecord_command}) or drop assert_all_played for this test."
+        )
         return "\n".join(lines)
 
     # ----------------------------------------------------------------- saving
@@ -548,7 +660,8 @@ class _Slot:
         return self._active().record_mode
 
     def filter_request(self, vcr_request: Any) -> Any:
-        return vcr_request
+        """None for a request ``before_record_request`` dropped: vcrpy then sends it."""
+        return None if self._active().ignores(vcr_request) else vcr_request
 
     def can_play_response_for(self, vcr_request: Any) -> bool:
         return self._active().can_play_response_for(vcr_request)
