@@ -22,6 +22,7 @@ __all__ = [
     "BUILTIN_PARTS",
     "DEFAULT_MATCH_ON",
     "Matcher",
+    "MatcherError",
     "RequestMatcher",
     "register_matcher",
     "registered_matchers",
@@ -30,6 +31,10 @@ __all__ = [
 Matcher = Callable[[Request, Request], Union[bool, None]]
 """``matcher(live, recorded)``: False, or raising ``AssertionError`` (vcrpy's convention),
 means the requests differ; True or None means they match. Both requests are scrubbed."""
+
+
+class MatcherError(ValueError):
+    """A user matcher raised something other than ``AssertionError``."""
 
 
 def _query(request: Request) -> Hashable:
@@ -69,11 +74,17 @@ def registered_matchers() -> Mapping[str, Matcher]:
     return dict(_REGISTRY)
 
 
-def _differ(matcher: Matcher, live: Request, recorded: Request) -> bool:
+def _differ(name: str, matcher: Matcher, live: Request, recorded: Request) -> bool:
     try:
         return matcher(live, recorded) is False
     except AssertionError:
         return True
+    except Exception as exc:
+        raise MatcherError(
+            f"matcher {name!r} raised {type(exc).__name__}: {exc} comparing {live.method} "
+            f"{live.path} with a recorded request; make it return False for requests it "
+            "cannot compare"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -82,7 +93,7 @@ class RequestMatcher:
 
     match_on: tuple[str, ...]
     key: Callable[[Request], Hashable]
-    matchers: tuple[Matcher, ...]
+    matchers: tuple[tuple[str, Matcher], ...]
 
     @classmethod
     def build(
@@ -110,11 +121,11 @@ class RequestMatcher:
             def key(request: Request) -> Hashable:
                 return tuple(part(request) for part in parts)
 
-        return cls(names, key, tuple(known[n] for n in names if n not in BUILTIN_PARTS))
+        return cls(names, key, tuple((n, known[n]) for n in names if n not in BUILTIN_PARTS))
 
     def accepts(self, live: Request) -> Callable[[Request], bool] | None:
         """For a live request, the test a recorded request with the same key must also pass
         (None when only built-in parts are named: the key decides)."""
         if not self.matchers:
             return None
-        return lambda recorded: not any(_differ(m, live, recorded) for m in self.matchers)
+        return lambda recorded: not any(_differ(n, m, live, recorded) for n, m in self.matchers)

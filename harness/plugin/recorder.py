@@ -40,7 +40,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from harness.cassette.format import Accept, Cassette, Interaction, Request, Response
 from harness.cassette.scrub import Scrubber, ScrubRules, clean_interaction, clean_request
-from harness.plugin.matching import DEFAULT_MATCH_ON, Matcher, RequestMatcher
+from harness.plugin.matching import DEFAULT_MATCH_ON, Matcher, MatcherError, RequestMatcher
 from harness.plugin.offline import AllowRule
 
 if sys.platform != "win32":
@@ -401,7 +401,10 @@ class Recording:
         if pending is not None and pending[0] is vcr_request:
             return pending[1]
         hook = self.config.before_record_request
-        live = request_from_vcr(vcr_request, headers=hook is not None)
+        # Headers are not matched by default; a hook or a user matcher may look at them.
+        live = request_from_vcr(
+            vcr_request, headers=hook is not None or bool(self.matcher.matchers)
+        )
         cleaned: Request | None = clean_request(live, self._scrubber, in_place=True)
         if hook is not None and cleaned is not None:
             cleaned = hook(cleaned)
@@ -432,13 +435,16 @@ class Recording:
         request = self._cleaned(vcr_request)
         if request is None:
             return False
-        if self.config.mode not in ("all", "rewrite") and (
-            self.loaded.can_play(request, self._accept(request)) or self._repeat(request)
-        ):
-            return True
-        if self.can_record:
-            return False
-        message = self.explain_miss(request)
+        try:
+            if self.config.mode not in ("all", "rewrite") and (
+                self.loaded.can_play(request, self._accept(request)) or self._repeat(request)
+            ):
+                return True
+            if self.can_record:
+                return False
+            message = self.explain_miss(request)
+        except MatcherError as exc:
+            message = f"harness cassette {self.path}: {exc}"
         self.misses.append(message)
         raise CassetteMissError(message)
 
