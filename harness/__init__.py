@@ -8,22 +8,12 @@ none of the models, the factory or the emulator until something asks for them.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from harness.api.models import (
-        Drift,
-        ErrorObject,
-        ErrorResponse,
-        Metadata,
-        ModifyRunRequest,
-        ModifyThreadRequest,
-        Run,
-        Thread,
-        error_response,
-        find_drift,
-    )
+    from harness.api.drift import Drift, find_drift
+    from harness.api.errors import ErrorObject, ErrorResponse, error_response
+    from harness.api.models import Metadata, ModifyRunRequest, ModifyThreadRequest, Run, Thread
     from harness.api.rules import (
         InconsistentObjectError,
         assert_consistent,
@@ -40,32 +30,21 @@ if TYPE_CHECKING:
         to_sdk,
         variant_id,
     )
-    from harness.plugin.recorder import CassetteConfig, HarnessDriftWarning
+    from harness.plugin.config import CassetteConfig
+    from harness.plugin.fixtures import NOT_SET, fixture_ref, register_factory
+    from harness.plugin.matching import register_matcher
+    from harness.plugin.recording import HarnessDriftWarning
     from harness.server.replay import ReplayApp
     from harness.tools.verify import Problem, Report, scan_paths, verify_paths
-
-try:
-    __version__ = version("assistants-harness")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
 
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(
-        (
-            "Drift",
-            "ErrorObject",
-            "ErrorResponse",
-            "Metadata",
-            "ModifyRunRequest",
-            "ModifyThreadRequest",
-            "Run",
-            "Thread",
-            "error_response",
-            "find_drift",
-        ),
+        ("Metadata", "ModifyRunRequest", "ModifyThreadRequest", "Run", "Thread"),
         "harness.api.models",
     ),
+    **dict.fromkeys(("Drift", "find_drift"), "harness.api.drift"),
+    **dict.fromkeys(("ErrorObject", "ErrorResponse", "error_response"), "harness.api.errors"),
     **dict.fromkeys(
         ("InconsistentObjectError", "assert_consistent", "check_run", "check_thread"),
         "harness.api.rules",
@@ -85,12 +64,16 @@ _EXPORTS: dict[str, str] = {
         ),
         "harness.factory",
     ),
-    **dict.fromkeys(("CassetteConfig", "HarnessDriftWarning"), "harness.plugin.recorder"),
+    "CassetteConfig": "harness.plugin.config",
+    **dict.fromkeys(("NOT_SET", "fixture_ref", "register_factory"), "harness.plugin.fixtures"),
+    "register_matcher": "harness.plugin.matching",
+    "HarnessDriftWarning": "harness.plugin.recording",
     "ReplayApp": "harness.server.replay",
     **dict.fromkeys(("Problem", "Report", "scan_paths", "verify_paths"), "harness.tools.verify"),
 }
 
 __all__ = [
+    "NOT_SET",
     "CassetteConfig",
     "Drift",
     "Emulator",
@@ -117,6 +100,9 @@ __all__ = [
     "create_app",
     "error_response",
     "find_drift",
+    "fixture_ref",
+    "register_factory",
+    "register_matcher",
     "run_variants",
     "running_emulator",
     "scan_paths",
@@ -127,7 +113,19 @@ __all__ = [
 ]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("assistants-harness")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = value = _version()
+        return value
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'harness' has no attribute {name!r}")

@@ -35,7 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.cassette.format import Cassette, Interaction, Request, Response
-from harness.plugin.recorder import CassetteConfig, Patches, Recording
+from harness.plugin._vcr import Patches
+from harness.plugin.config import CassetteConfig
+from harness.plugin.recording import Recording
 
 BASE_URL = "http://127.0.0.1:9/v1"
 KEY = "sk-test-not-a-real-key"

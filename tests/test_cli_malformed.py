@@ -81,3 +81,75 @@ def test_console_script_prints_no_traceback() -> None:
     )
     assert done.returncode == 2
     _one_line_error(done.stderr, path)
+
+
+def test_corpus_covers_what_a_server_cannot_send() -> None:
+    names = {p.name for p in CASES}
+    for case in (
+        "deep-nesting.json",
+        "huge-integer.json",
+        "path-nul.json",
+        "path-lone-surrogate.json",
+        "body-lone-surrogate.json",
+        "header-crlf.json",
+        "header-non-ascii.json",
+        "status-101.json",
+        "status-204-with-body.json",
+        "status-304-with-body.json",
+    ):
+        assert case in names
+
+
+@pytest.mark.parametrize(
+    ("case", "field"),
+    [
+        ("path-nul.json", "interactions[0].request.path"),
+        ("path-lone-surrogate.json", "interactions[0].request.path"),
+        ("header-crlf.json", "interactions[0].response.headers.x-note"),
+        ("header-non-ascii.json", "interactions[0].response.headers.x-note"),
+        ("body-lone-surrogate.json", "interactions[0].response.json"),
+        ("status-101.json", "interactions[0].response.status"),
+        ("status-204-with-body.json", "interactions[0].response"),
+    ],
+)
+def test_unsendable_fields_are_named_when_loading(case: str, field: str) -> None:
+    result = CliRunner().invoke(main, ["verify", str(MALFORMED / case)])
+    assert result.exit_code == 2
+    line = _one_line_error(result.stderr, MALFORMED / case)
+    assert field in line
+
+
+BAD_TARGETS = [
+    "ftp://127.0.0.1:9",
+    "127.0.0.1:9",
+    "http://",
+    "http://127.0.0.1:99999",
+    "http://[::1",
+    "http://FAKEuser:FAKEpassword@127.0.0.1:9",
+    "http://127.0.0.1:9/v1?api-key=FAKEqueryKEY123",
+    "http://127.0.0.1:9 /v1",
+]
+
+
+@pytest.mark.parametrize("target", BAD_TARGETS)
+def test_bad_target_url_is_one_line_without_userinfo(target: str) -> None:
+    # The target is checked before any cassette is read: a missing path would be named.
+    result = CliRunner().invoke(
+        main, ["regenerate", "no-such-dir", "--target", target], env={"OPENAI_API_KEY": "k"}
+    )
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert len(result.stderr.splitlines()) == 1 and "--target" in line
+    assert "FAKEpassword" not in line and "FAKEqueryKEY" not in line
+
+
+@pytest.mark.parametrize("key", ["a b", "line\nbreak", "caf\u00e9"])
+def test_key_a_header_cannot_carry_is_one_line_and_not_echoed(key: str) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["regenerate", "no-such-dir", "--target", "http://127.0.0.1:9"],
+        env={"OPENAI_API_KEY": key},
+    )
+    assert result.exit_code == 2
+    assert "no-such-dir" not in result.stderr  # the key was refused first
+    assert len(result.stderr.splitlines()) == 1 and key not in result.stderr

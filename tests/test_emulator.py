@@ -14,7 +14,8 @@ import httpx2
 import openai
 import pytest
 
-from harness.api.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES, Thread
+from harness.api.constants import RESPONSE_FORMAT_KINDS, RUN_STATUSES
+from harness.api.models import Thread
 from harness.api.rules import check_run, check_thread
 from harness.emulator import (
     INVALID_JSON,

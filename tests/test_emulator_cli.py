@@ -12,7 +12,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from harness.api.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES
+from harness.api.constants import RESPONSE_FORMAT_KINDS, RUN_STATUSES
 from harness.emulator import create_app, describe_objects
 
 HARNESS = [sys.executable, "-m", "harness"]

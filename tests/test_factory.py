@@ -31,14 +31,16 @@ from harness import (
     to_sdk,
     variant_id,
 )
-from harness.api.models import (
+from harness.api.constants import (
+    EPOCH_BASE,
+    EPOCH_SPAN,
     INCOMPLETE_REASONS,
     LAST_ERROR_CODES,
     RESPONSE_FORMAT_KINDS,
     RUN_STATUSES,
 )
 from harness.cli import main
-from harness.factory import EPOCH_BASE, EPOCH_SPAN, TOOL_CHOICE_KINDS
+from harness.factory import TOOL_CHOICE_KINDS
 from tests.spec import spec_validator
 
 RUN_VARIANTS = run_variants(3)

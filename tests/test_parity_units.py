@@ -13,12 +13,10 @@ import pytest
 
 from harness.cassette.format import Cassette, Interaction, Request, Response
 from harness.plugin import matching
+from harness.plugin.config import CassetteConfig
 from harness.plugin.matching import RequestMatcher, register_matcher
 from harness.plugin.offline import AllowRule, NetworkBlockedError, OfflineGuard
-from harness.plugin.recorder import CassetteConfig, CassetteMissError, Recording
-
-pytest.importorskip("vcr")
-from vcr.request import Request as VcrRequest
+from harness.plugin.recording import CassetteMissError, Recording
 
 
 def _interaction(metadata: dict[str, str], path: str = "/v1/threads/thread_a") -> Interaction:
@@ -31,9 +29,25 @@ def _interaction(metadata: dict[str, str], path: str = "/v1/threads/thread_a") -
     return Interaction(request, response)
 
 
-def _live(metadata: dict[str, str], headers: dict[str, str] | None = None) -> Any:
-    body = json.dumps({"metadata": metadata}).encode()
-    return VcrRequest("POST", "http://h:1/v1/threads/thread_a", body, headers or {})
+def _live(
+    metadata: dict[str, str], headers: dict[str, str] | None = None, path: str = "thread_a"
+) -> Request:
+    """A live request as the vcrpy adapter hands it over (the recording cleans it)."""
+    request = Request(method="POST", path=f"/v1/threads/{path}", headers=headers or {})
+    request.set_body(json.dumps({"metadata": metadata}).encode())
+    return request
+
+
+def _can_answer(recording: Recording, live: Request) -> bool:
+    cleaned = recording.clean(live)
+    assert cleaned is not None
+    return recording.can_answer(cleaned)
+
+
+def _answer(recording: Recording, live: Request) -> Response:
+    cleaned = recording.clean(live)
+    assert cleaned is not None
+    return recording.answer(cleaned)
 
 
 def _recording(tmp_path: Path, *interactions: Interaction, **config: Any) -> Recording:
@@ -117,12 +131,12 @@ def test_guard_allows_listed_hosts_and_what_an_allowed_name_resolves_to(
 def test_match_on_builtin_parts_keeps_an_index(tmp_path: Path) -> None:
     recording = _recording(tmp_path, _interaction({"k": "recorded"}), match_on=("method", "path"))
     assert recording.matcher.accepts(Request()) is None  # no user function: the key decides
-    assert recording.can_play_response_for(_live({"k": "something else"}))
-    assert json.loads(recording.play_response(_live({"k": "x"}))["body"]["string"])["id"]
+    assert _can_answer(recording, _live({"k": "something else"}))
+    assert _answer(recording, _live({"k": "x"})).json["id"] == "thread_a"
 
     strict = _recording(tmp_path, _interaction({"k": "recorded"}))  # the default
     with pytest.raises(CassetteMissError, match="What differs"):
-        strict.can_play_response_for(_live({"k": "something else"}))
+        _can_answer(strict, _live({"k": "something else"}))
 
 
 def test_json_part_and_uri_part() -> None:
@@ -164,12 +178,12 @@ def test_user_matchers_by_name_scan_only_the_bucket(
         rerecord_command="",
         matchers={"tenant": same_tenant},  # as the pytest_harness_matchers hook offers them
     )
-    assert recording.can_play_response_for(_live({"k": "other value"}, {"x-tenant": "t1"}))
+    assert _can_answer(recording, _live({"k": "other value"}, {"x-tenant": "t1"}))
     assert calls == ["/v1/threads/thread_a"]  # thread_b has another path: never compared
     with pytest.raises(CassetteMissError):
-        recording.can_play_response_for(_live({"k": "v"}, {"x-tenant": "t2"}))
+        _can_answer(recording, _live({"k": "v"}, {"x-tenant": "t2"}))
     with pytest.raises(CassetteMissError):
-        recording.can_play_response_for(_live({"other": "v"}, {"x-tenant": "t1"}))
+        _can_answer(recording, _live({"other": "v"}, {"x-tenant": "t1"}))
 
 
 def _save(tmp_path: Path, interactions: list[Interaction]) -> Path:
@@ -190,27 +204,25 @@ def test_allow_playback_repeats_replays_the_last_answer(tmp_path: Path) -> None:
     first, second = _interaction({"k": "v"}), _interaction({"k": "v"})
     second.response.headers["x-which"] = "second"
     repeats = _recording(tmp_path, first, second, allow_playback_repeats=True)
-    answers = [repeats.play_response(_live({"k": "v"})) for _ in range(4)]
-    assert [a["headers"].get("x-which") for a in answers] == [None] + [["second"]] * 3
+    answers = [_answer(repeats, _live({"k": "v"})) for _ in range(4)]
+    assert [a.headers.get("x-which") for a in answers] == [None] + ["second"] * 3
     assert repeats.play_count == 4 and repeats.all_played
 
     once = _recording(tmp_path, first)
-    once.play_response(_live({"k": "v"}))
+    _answer(once, _live({"k": "v"}))
     with pytest.raises(CassetteMissError, match="allow_playback_repeats=True replays"):
-        once.can_play_response_for(_live({"k": "v"}))
+        _can_answer(once, _live({"k": "v"}))
 
 
 def test_explain_unplayed(tmp_path: Path) -> None:
     recording = _recording(
         tmp_path, _interaction({"k": "v"}), _interaction({}, "/v1/threads/thread_z")
     )
-    recording.play_response(_live({"k": "v"}))
+    _answer(recording, _live({"k": "v"}))
     message = recording.explain_unplayed()
     assert "1 of 2 recorded interaction(s)" in message
     assert "#1: POST /v1/threads/thread_z" in message
-    recording.play_response(
-        VcrRequest("POST", "http://h/v1/threads/thread_z", b'{"metadata": {}}', {})
-    )
+    _answer(recording, _live({}, path="thread_z"))
     assert recording.explain_unplayed() == ""
 
 

@@ -385,8 +385,8 @@ def test_drift_warns_by_default_and_fails_with_the_option(pytester: pytest.Pytes
     recorded.assert_outcomes(passed=1)
     recorded.stdout.fnmatch_lines(
         [
-            "*HarnessDriftWarning: *test_drift/test_modify_thread.json interaction #0 "
-            "(POST /v1/threads/thread_abc, recorded): Thread field 'created_at'*",
+            "*HarnessDriftWarning: *test_drift/test_modify_thread.json: interaction 0: "
+            "response.json.created_at: drift: *(recorded POST /v1/threads/thread_abc)*",
         ]
     )
     replayed = pytester.runpytest(
@@ -396,7 +396,8 @@ def test_drift_warns_by_default_and_fails_with_the_option(pytester: pytest.Pytes
     replayed.stdout.fnmatch_lines(
         [
             "*harness drift (--harness-drift=error):*",
-            "*interaction #0 (POST /v1/threads/thread_abc, replayed)*",
+            "*interaction 0: response.json.created_at: drift: "
+            "*(replayed POST /v1/threads/thread_abc)",
         ]
     )
 

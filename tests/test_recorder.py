@@ -11,18 +11,13 @@ from typing import Any
 
 import pytest
 
+from harness.api.drift import response_drift
 from harness.cassette.format import Cassette, Interaction, Request, Response
+from harness.plugin._vcr import Patches, request_from_vcr
+from harness.plugin.config import CassetteConfig, default_mode
+from harness.plugin.naming import cassette_path, safe_name
 from harness.plugin.offline import NetworkBlockedError, OfflineGuard, is_loopback
-from harness.plugin.recorder import (
-    CassetteConfig,
-    CassetteMissError,
-    Patches,
-    Recording,
-    cassette_path,
-    default_mode,
-    drift_problems,
-    safe_name,
-)
+from harness.plugin.recording import CassetteMissError, Recording
 from harness.server.serve import serve
 
 
@@ -152,16 +147,28 @@ def test_patches_record_then_replay_httpx2_and_explain_a_miss(tmp_path: Path) ->
 # --------------------------------------------------------------------------- drift
 
 
-def test_drift_problems_only_for_modify_responses() -> None:
+def _drift(interaction: Interaction) -> list[str]:
+    request, response = interaction.request, interaction.response
+    found = response_drift(request.method, request.path, response.status, response.json)
+    return [str(d) for d in found]
+
+
+def test_drift_only_for_responses_that_return_a_run_or_thread() -> None:
     good = _interaction({"a": "b"})
-    assert drift_problems(good) == []
+    assert _drift(good) == []
     bad = _interaction({"a": "b"})
     assert bad.response.json is not None
     bad.response.json["created_at"] = "yesterday"
-    assert drift_problems(bad) and "created_at" in drift_problems(bad)[0]
-    listing = _interaction({"a": "b"}, path="/v1/threads")
+    assert _drift(bad) == [
+        "response.json.created_at: Input should be a valid integer (value: 'yesterday')"
+    ]
+    listing = _interaction({"a": "b"}, path="/v1/threads/thread_a/messages")
     listing.response.json = {"whatever": True}
-    assert drift_problems(listing) == []
+    assert _drift(listing) == []
+    deleted = _interaction({"a": "b"})
+    deleted.request.method = "DELETE"
+    deleted.response.json = {"id": "thread_a", "object": "thread.deleted", "deleted": True}
+    assert _drift(deleted) == []
 
 
 # --------------------------------------------------------------------------- offline
@@ -229,9 +236,10 @@ def test_record_modes(tmp_path: Path, mode: str, existed: bool, answer: str) -> 
     live = VcrRequest(
         "POST", "https://any.host:8443/v1/threads/thread_a", b'{"metadata":{"k":"v"}}', {}
     )
+    request = recording.clean(request_from_vcr(live, headers=False))
     if answer == "miss":
         with pytest.raises(CassetteMissError, match="file does not exist"):
-            recording.can_play_response_for(live)
+            recording.can_answer(request)
         return
-    assert recording.can_play_response_for(live) is (answer == "replay")
-    assert recording.write_protected is (mode in ("none", "once") and existed)
+    assert recording.can_answer(request) is (answer == "replay")
+    assert recording.can_record is not (mode in ("none", "once") and existed)

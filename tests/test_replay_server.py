@@ -304,3 +304,31 @@ def test_curl_gets_the_recorded_response(synthesized: Path) -> None:
     body, status = done.stdout.rsplit(b"\n", 1)
     assert status == b"404"
     assert body == recorded.response.body_bytes
+
+
+def test_miss_names_the_nearest_path_among_many(tmp_path: Path) -> None:
+    """Misses are explained from an index built at load: the recorded path sharing the longest
+    prefix with the live one, and for the same path the most similar body."""
+    interactions = []
+    for n in range(2000):
+        request = Request(method="POST", path=f"/v1/threads/thread_{n:05d}")
+        request.set_body(json.dumps({"metadata": {"n": str(n)}}).encode())
+        response = Response(status=200, reason="OK")
+        response.set_body(b"{}")
+        interactions.append(Interaction(request, response))
+    path = Cassette(interactions=interactions).save(tmp_path / "many.json")
+    app = ReplayApp(load_cassettes([path]))
+    live = Request(method="POST", path="/v1/threads/thread_01234x")
+    live.set_body(b'{"metadata": {"n": "1234"}}')
+    assert app.play(live) is None
+    assert "nearest recorded request is POST /v1/threads/thread_01234 " in str(app.misses[-1])
+    assert "path differs" in str(app.misses[-1])
+    same_path = Request(method="POST", path="/v1/threads/thread_00007")
+    same_path.set_body(b'{"metadata": {"n": "7", "extra": "x"}}')
+    assert app.play(same_path) is None
+    assert "thread_00007 (body differs at metadata)" in str(app.misses[-1])
+    exact = Request(method="POST", path="/v1/threads/thread_00007")
+    exact.set_body(b'{"metadata":{"n":"7"}}')
+    assert app.play(exact) is not None
+    assert app.play(exact) is None
+    assert "already played" in str(app.misses[-1])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.api.models import RESPONSE_FORMAT_KINDS, RUN_STATUSES
+from harness.api.constants import RESPONSE_FORMAT_KINDS, RUN_STATUSES
 from harness.cassette.format import Cassette
 from harness.cli import main
 from harness.tools.synthesize import synthesize

@@ -15,7 +15,6 @@ Types are strict (no ``"1"`` -> ``1`` coercion): a retyped field is drift, never
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -25,25 +24,30 @@ from pydantic import (
     Field,
     PlainValidator,
     Tag,
-    ValidationError,
     ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from harness.api.constants import (
+    MAX_CODE_INTERPRETER_FILES,
+    MAX_TOOLS,
+    MAX_VECTOR_STORES,
+    METADATA_MAX_KEY_LENGTH,
+    METADATA_MAX_KEYS,
+    METADATA_MAX_VALUE_LENGTH,
+    MIN_TOKEN_LIMIT,
+    NAME_PATTERN,
+    IncompleteReason,
+    LastErrorCode,
+    RunStatus,
+)
+from harness.api.errors import json_type_phrase
+
 __all__ = [
-    "METADATA_MAX_KEYS",
-    "METADATA_MAX_KEY_LENGTH",
-    "METADATA_MAX_VALUE_LENGTH",
-    "NAME_PATTERN",
-    "RUN_STATUSES",
-    "TERMINAL_STATUSES",
     "CodeInterpreterTool",
     "CreateRunRequest",
     "CreateThreadRequest",
-    "Drift",
-    "ErrorObject",
-    "ErrorResponse",
     "FileSearchOptions",
     "FileSearchRankingOptions",
     "FileSearchTool",
@@ -62,71 +66,23 @@ __all__ = [
     "ResponseFormatJsonSchema",
     "ResponseFormatText",
     "Run",
-    "RunStatus",
     "Thread",
     "Tool",
     "ToolChoice",
     "ToolResources",
     "TruncationStrategy",
     "Usage",
-    "error_response",
-    "find_drift",
 ]
 
-METADATA_MAX_KEYS = 16
-METADATA_MAX_KEY_LENGTH = 64
-METADATA_MAX_VALUE_LENGTH = 512
-NAME_PATTERN = r"^[a-zA-Z0-9_-]{1,64}$"
-MAX_TOOLS = 20
-MAX_CODE_INTERPRETER_FILES = 20
-MAX_VECTOR_STORES = 1
-MIN_TOKEN_LIMIT = 256
+# --------------------------------------------------------------------------- shared field types
 
-RunStatus = Literal[
-    "queued",
-    "in_progress",
-    "requires_action",
-    "cancelling",
-    "cancelled",
-    "failed",
-    "completed",
-    "incomplete",
-    "expired",
-]
-RUN_STATUSES: tuple[RunStatus, ...] = (
-    "queued",
-    "in_progress",
-    "requires_action",
-    "cancelling",
-    "cancelled",
-    "failed",
-    "completed",
-    "incomplete",
-    "expired",
-)
-TERMINAL_STATUSES: frozenset[str] = frozenset(
-    {"cancelled", "failed", "completed", "incomplete", "expired"}
-)
-
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+"""A function or json_schema name."""
+Temperature = Annotated[float, Field(ge=0, le=2)]
+UnitInterval = Annotated[float, Field(ge=0, le=1)]
+"""top_p and score_threshold: 0 to 1."""
 
 # --------------------------------------------------------------------------- metadata
-
-
-def json_type_phrase(value: object) -> str:
-    """How the API names a JSON value's type in its error messages ("an integer")."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
 
 
 def _check_metadata(value: object, info: ValidationInfo) -> dict[str, str]:
@@ -226,7 +182,7 @@ class RequestModel(BaseModel):
 class FunctionDefinition(ResponseModel):
     """A function an assistant may call."""
 
-    name: Annotated[str, Field(pattern=NAME_PATTERN)]
+    name: Name
     description: str | None = None
     parameters: dict[str, Any] | None = None
     strict: bool | None = None
@@ -236,7 +192,7 @@ class FileSearchRankingOptions(ResponseModel):
     """Ranking options of the file search tool."""
 
     ranker: Literal["auto", "default_2024_08_21"] | None = None
-    score_threshold: Annotated[float, Field(ge=0, le=1)]
+    score_threshold: UnitInterval
 
 
 class FileSearchOptions(ResponseModel):
@@ -280,6 +236,7 @@ Tool = Annotated[
     Discriminator(_type_tag),
 ]
 """One of the three tool types, told apart by ``type``."""
+Tools = Annotated[list[Tool], Field(max_length=MAX_TOOLS)]
 
 
 # --------------------------------------------------------------------------- tool choice
@@ -330,7 +287,7 @@ class ResponseFormatJsonObject(ResponseModel):
 class JsonSchemaFormat(ResponseModel):
     """The ``json_schema`` part of a structured-output response format."""
 
-    name: Annotated[str, Field(pattern=NAME_PATTERN)]
+    name: Name
     description: str | None = None
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     strict: bool | None = None
@@ -360,9 +317,6 @@ ResponseFormat = Annotated[
     Discriminator(_format_tag),
 ]
 """``"auto"``, or ``{type: text}`` / ``{type: json_object}`` / ``{type: json_schema, ...}``."""
-
-RESPONSE_FORMAT_KINDS: tuple[str, ...] = ("auto", "text", "json_object", "json_schema")
-
 
 # --------------------------------------------------------------------------- run parts
 
@@ -395,23 +349,11 @@ class RequiredAction(ResponseModel):
     submit_tool_outputs: SubmitToolOutputs
 
 
-LastErrorCode = Literal["server_error", "rate_limit_exceeded", "invalid_prompt"]
-LAST_ERROR_CODES: tuple[LastErrorCode, ...] = (
-    "server_error",
-    "rate_limit_exceeded",
-    "invalid_prompt",
-)
-
-
 class LastError(ResponseModel):
     """Why a run failed."""
 
     code: LastErrorCode
     message: str
-
-
-IncompleteReason = Literal["max_completion_tokens", "max_prompt_tokens"]
-INCOMPLETE_REASONS: tuple[IncompleteReason, ...] = ("max_completion_tokens", "max_prompt_tokens")
 
 
 class IncompleteDetails(ResponseModel):
@@ -477,11 +419,11 @@ class Run(ResponseModel):
     model: str
     # The spec says string; the API's own examples return null.
     instructions: str | None = None
-    tools: Annotated[list[Tool], Field(max_length=MAX_TOOLS)] = Field(default_factory=list)
+    tools: Tools = Field(default_factory=list)
     metadata: Metadata | None = None
     usage: Usage | None = None
-    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
-    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
+    temperature: Temperature | None = None
+    top_p: UnitInterval | None = None
     max_prompt_tokens: int | None = None
     max_completion_tokens: int | None = None
     truncation_strategy: TruncationStrategy | None = None
@@ -537,10 +479,10 @@ class CreateRunRequest(RequestModel):
     instructions: str | None = None
     additional_instructions: str | None = None
     additional_messages: list[dict[str, Any]] | None = None
-    tools: Annotated[list[Tool], Field(max_length=MAX_TOOLS)] | None = None
+    tools: Tools | None = None
     metadata: Metadata | None = None
-    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
-    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
+    temperature: Temperature | None = None
+    top_p: UnitInterval | None = None
     stream: bool | None = None
     max_prompt_tokens: TokenLimit | None = None
     max_completion_tokens: TokenLimit | None = None
@@ -549,221 +491,3 @@ class CreateRunRequest(RequestModel):
     parallel_tool_calls: bool | None = None
     response_format: ResponseFormat | None = None
     reasoning_effort: str | None = None
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class ErrorObject(BaseModel):
-    """The ``error`` member of the API's error envelope."""
-
-    model_config = ConfigDict(extra="allow")
-
-    message: str
-    type: str
-    param: str | None
-    code: str | None
-
-
-class ErrorResponse(BaseModel):
-    """``{"error": {"message", "type", "param", "code"}}``: every API error looks like this."""
-
-    model_config = ConfigDict(extra="allow")
-
-    error: ErrorObject
-
-    @classmethod
-    def invalid_request(
-        cls, message: str, *, param: str | None = None, code: str | None = None
-    ) -> ErrorResponse:
-        """An ``invalid_request_error`` envelope."""
-        return cls(
-            error=ErrorObject(message=message, type="invalid_request_error", param=param, code=code)
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON-ready envelope."""
-        return self.model_dump(mode="json")
-
-
-_UNION_TAGS: dict[str, frozenset[str]] = {
-    "response_format": frozenset({"string", "text", "json_object", "json_schema"}),
-    "tools[]": frozenset({"code_interpreter", "file_search", "function"}),
-}
-
-
-def _is_union_tag(previous: int | str | None, part: str) -> bool:
-    if isinstance(previous, int):
-        return part in _UNION_TAGS["tools[]"]
-    return previous in _UNION_TAGS and part in _UNION_TAGS[str(previous)]
-
-
-def _param_path(loc: tuple[int | str, ...]) -> str:
-    """``('tools', 0, 'function', 'function', 'name')`` -> ``tools[0].function.name``.
-
-    Union members appear in pydantic's location as their tag (right after the union field)
-    or as a type label (``NamedToolChoice``, ``literal['auto']``); neither is a field.
-    """
-    path = ""
-    previous: int | str | None = None
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif "[" in part or part[:1].isupper():
-            continue
-        elif _is_union_tag(previous, part):
-            previous = None
-            continue
-        else:
-            path += f".{part}" if path else part
-        previous = part
-    return path
-
-
-_TYPE_ERRORS = {
-    "string_type": "a string",
-    "int_type": "an integer",
-    "float_type": "a number",
-    "bool_type": "a boolean",
-    "dict_type": "an object",
-    "model_type": "an object",
-    "model_attributes_type": "an object",
-    "list_type": "an array",
-}
-
-
-def error_response(exc: ValidationError) -> ErrorResponse:
-    """The envelope the API answers a request with when it fails these models (first error)."""
-    errors = exc.errors(include_url=False)
-    # The first field that failed; within it (a union tries every member) the most telling
-    # error: the deepest, and not "should be 'auto'" when an object was sent.
-    field = errors[0]["loc"][:1]
-    err = max(
-        (e for e in errors if e["loc"][:1] == field),
-        key=lambda e: (
-            len(e["loc"]),
-            e["type"] != "literal_error" or isinstance(e.get("input"), str),
-        ),
-    )
-    kind = err["type"]
-    ctx = err.get("ctx") or {}
-    param = ctx.get("param") or _param_path(tuple(err["loc"])) or None
-    value = err.get("input")
-    if "param" in ctx:
-        return ErrorResponse.invalid_request(err["msg"], param=param, code=kind)
-    if kind == "extra_forbidden":
-        return ErrorResponse.invalid_request(f"Unrecognized request argument supplied: {param}")
-    if kind == "missing":
-        return ErrorResponse.invalid_request(
-            f"Missing required parameter: '{param}'.",
-            param=param,
-            code="missing_required_parameter",
-        )
-    if kind in _TYPE_ERRORS:
-        return ErrorResponse.invalid_request(
-            f"Invalid type for '{param}': expected {_TYPE_ERRORS[kind]}, "
-            f"but got {json_type_phrase(value)} instead.",
-            param=param,
-            code="invalid_type",
-        )
-    if kind == "too_long":
-        limit = ctx.get("max_length")
-        length = len(value) if isinstance(value, list) else "?"
-        return ErrorResponse.invalid_request(
-            f"Invalid '{param}': array too long. Expected an array with maximum length {limit}, "
-            f"but got an array with length {length} instead.",
-            param=param,
-            code="array_above_max_length",
-        )
-    if kind in ("greater_than_equal", "greater_than"):
-        return ErrorResponse.invalid_request(
-            f"Invalid '{param}': number below minimum value. Expected a value >= "
-            f"{ctx.get('ge', ctx.get('gt'))}, but got {value} instead.",
-            param=param,
-            code="integer_below_min_value" if isinstance(value, int) else "decimal_below_min_value",
-        )
-    if kind in ("less_than_equal", "less_than"):
-        return ErrorResponse.invalid_request(
-            f"Invalid '{param}': number above maximum value. Expected a value <= "
-            f"{ctx.get('le', ctx.get('lt'))}, but got {value} instead.",
-            param=param,
-            code="integer_above_max_value" if isinstance(value, int) else "decimal_above_max_value",
-        )
-    if kind == "string_pattern_mismatch":
-        return ErrorResponse.invalid_request(
-            f"Invalid '{param}': string does not match pattern. Expected a string that matches "
-            f"the pattern '{ctx.get('pattern')}'.",
-            param=param,
-            code="invalid_value",
-        )
-    if kind in ("literal_error", "union_tag_invalid", "enum"):
-        return ErrorResponse.invalid_request(
-            f"Invalid value: {value!r}. {err['msg']}.", param=param, code="invalid_value"
-        )
-    return ErrorResponse.invalid_request(f"Invalid '{param}': {err['msg']}.", param=param)
-
-
-# --------------------------------------------------------------------------- drift
-
-
-@dataclass(frozen=True)
-class Drift:
-    """One way a recorded object departs from the models: where, what value, and why."""
-
-    path: str
-    value: Any
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason} (value: {self.value!r})"
-
-
-_SPEC_REQUIRED: dict[type[ResponseModel], tuple[str, ...]] = {
-    Run: (
-        "required_action",
-        "last_error",
-        "expires_at",
-        "started_at",
-        "cancelled_at",
-        "failed_at",
-        "completed_at",
-        "instructions",
-        "tools",
-        "metadata",
-        "usage",
-        "incomplete_details",
-        "max_prompt_tokens",
-        "max_completion_tokens",
-        "truncation_strategy",
-        "tool_choice",
-        "parallel_tool_calls",
-        "response_format",
-    ),
-    Thread: ("tool_resources", "metadata"),
-}
-
-
-def find_drift(model: type[ResponseModel], data: object) -> list[Drift]:
-    """Every departure of ``data`` from ``model``: mistyped or invalid values, unknown fields,
-    missing spec-required fields, and values the models tolerate but the spec does not."""
-    try:
-        parsed = model.model_validate(data)
-    except ValidationError as exc:
-        return [
-            Drift(_param_path(tuple(e["loc"])) or "<root>", e.get("input"), e["msg"])
-            for e in exc.errors(include_url=False)
-        ]
-    drifts = [
-        Drift(path, value, "unknown field") for path, value in parsed.unknown_fields().items()
-    ]
-    for name in _SPEC_REQUIRED.get(model, ()):
-        if name not in parsed.model_fields_set:
-            drifts.append(Drift(name, None, "required by the spec but missing"))
-    if isinstance(parsed, Run):
-        if parsed.response_format == "none":
-            drifts.append(Drift("response_format", "none", "not a value the spec allows"))
-        for name in ("max_prompt_tokens", "max_completion_tokens"):
-            limit = getattr(parsed, name)
-            if limit is not None and limit < MIN_TOKEN_LIMIT:
-                drifts.append(Drift(name, limit, f"below the spec's minimum of {MIN_TOKEN_LIMIT}"))
-    return drifts

@@ -36,7 +36,9 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from harness.api.models import (
+from harness.api.constants import (
+    EXPIRABLE_STATUSES,
+    ID_PREFIXES,
     INCOMPLETE_REASONS,
     MAX_CODE_INTERPRETER_FILES,
     MAX_TOOLS,
@@ -48,6 +50,9 @@ from harness.api.models import (
     NAME_PATTERN,
     RUN_STATUSES,
     TERMINAL_STATUSES,
+    TERMINAL_TIMESTAMPS,
+)
+from harness.api.models import (
     FunctionTool,
     NamedToolChoice,
     ResponseFormatJsonSchema,
@@ -57,36 +62,11 @@ from harness.api.models import (
 )
 
 __all__ = [
-    "EXPIRABLE_STATUSES",
-    "ID_PREFIXES",
-    "TERMINAL_TIMESTAMPS",
     "InconsistentObjectError",
     "assert_consistent",
     "check_run",
     "check_thread",
 ]
-
-ID_PREFIXES: dict[str, str] = {
-    "run": "run_",
-    "thread": "thread_",
-    "assistant": "asst_",
-    "tool_call": "call_",
-    "file": "file-",
-    "vector_store": "vs_",
-}
-"""The prefix every generated id of each kind carries, as the real API's ids do."""
-
-TERMINAL_TIMESTAMPS: dict[str, str] = {
-    "cancelled": "cancelled_at",
-    "failed": "failed_at",
-    "completed": "completed_at",
-}
-"""The one terminal timestamp each status carries (statuses not listed carry none)."""
-
-EXPIRABLE_STATUSES: frozenset[str] = frozenset(
-    {"queued", "in_progress", "requires_action", "cancelling"}
-)
-"""Statuses in which a run can still expire, so ``expires_at`` is set."""
 
 M = TypeVar("M", Run, Thread)
 _NAME = re.compile(NAME_PATTERN)
@@ -436,7 +416,9 @@ def _check_tool_resources(tr: ToolResources, out: list[str]) -> None:
         if len(set(ci.file_ids)) != len(ci.file_ids):
             out.append("tool_resources.code_interpreter.file_ids: ids must be unique")
         for i, fid in enumerate(ci.file_ids):
-            _prefixed(f"tool_resources.code_interpreter.file_ids[{i}]", fid, "file-", out)
+            _prefixed(
+                f"tool_resources.code_interpreter.file_ids[{i}]", fid, ID_PREFIXES["file"], out
+            )
     fs = tr.file_search
     if fs is not None and fs.vector_store_ids is not None:
         if len(fs.vector_store_ids) > MAX_VECTOR_STORES:
@@ -445,4 +427,9 @@ def _check_tool_resources(tr: ToolResources, out: list[str]) -> None:
                 f"at most {MAX_VECTOR_STORES} allowed"
             )
         for i, vid in enumerate(fs.vector_store_ids):
-            _prefixed(f"tool_resources.file_search.vector_store_ids[{i}]", vid, "vs_", out)
+            _prefixed(
+                f"tool_resources.file_search.vector_store_ids[{i}]",
+                vid,
+                ID_PREFIXES["vector_store"],
+                out,
+            )

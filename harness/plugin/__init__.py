@@ -9,28 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from harness.cassette.format import CassetteError
+from harness.plugin.config import DRIFT_MODES, RECORD_MODES, CassetteConfig, default_mode
 from harness.plugin.fixtures import *  # noqa: F403  (fixtures are registered by being module attributes)
 from harness.plugin.fixtures import session_seed
-from harness.plugin.matching import Matcher
-from harness.plugin.offline import OfflineGuard
-from harness.plugin.recorder import (
-    DRIFT_MODES,
-    RECORD_MODES,
-    CassetteConfig,
-    Patches,
-    Recording,
-    cassette_path,
-    default_mode,
-)
+
+if TYPE_CHECKING:
+    from harness.plugin._vcr import Patches
+    from harness.plugin.matching import Matcher
+    from harness.plugin.offline import OfflineGuard
+    from harness.plugin.recording import Recording
 
 MARKERS = (
     "cassette(name=None, **options): record/replay this test's HTTP traffic in a harness "
     "cassette; keyword options override the cassette configuration for this test.",
     "harness_cassette(name=None, **options): the cassette marker under a prefixed name.",
+    "harness_factory(name, **overrides): field overrides for the register_factory fixture "
+    "'name' in this test.",
 )
 
 
@@ -218,9 +216,10 @@ def recording_disabled(config: pytest.Config) -> bool:
 
 def _configure_cassettes(config: pytest.Config) -> None:
     default = config.stash[_DEFAULT_CONFIG_KEY] = _session_config(config)
-    config.stash[_PATCHES_KEY] = Patches()
     config.stash[_WRITTEN_KEY] = set()
     if default.offline:
+        from harness.plugin.offline import OfflineGuard
+
         guard = OfflineGuard(default.offline_allow)
         guard.install()
         config.stash[_OFFLINE_KEY] = guard
@@ -323,8 +322,22 @@ def _test_config(request: pytest.FixtureRequest, base: object) -> tuple[Cassette
     return config, name
 
 
+def _patches(config: pytest.Config) -> Patches:
+    """The session's vcrpy patches, built when the first cassette opens (importing vcrpy)."""
+    patches = config.stash.get(_PATCHES_KEY, None)
+    if patches is None:
+        from harness.plugin._vcr import Patches
+
+        patches = config.stash[_PATCHES_KEY] = Patches()
+    return patches
+
+
 def _open_recording(request: pytest.FixtureRequest, base: object) -> Recording | str:
     """This test's recording, or a one-line message naming what is wrong."""
+    from harness.cassette.format import CassetteError
+    from harness.plugin.naming import cassette_path
+    from harness.plugin.recording import Recording
+
     node = request.node
     try:
         config, name = _test_config(request, base)
@@ -352,7 +365,7 @@ def _open_recording(request: pytest.FixtureRequest, base: object) -> Recording |
 @pytest.fixture
 def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterator[Recording | None]:
     """Record or replay this test's HTTP traffic (httpx2, httpx, requests) in a harness
-    cassette; yields the active :class:`harness.plugin.recorder.Recording` (``interactions``,
+    cassette; yields the active :class:`harness.plugin.recording.Recording` (``interactions``,
     ``played``, ``recorded``, ``all_played``, ``path``, ``mode``), or None under
     ``--harness-disable-recording``."""
     if recording_disabled(request.config):
@@ -366,10 +379,12 @@ def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterato
     node.stash[RECORDING_KEY] = recording
     guard = None
     if config.offline and _OFFLINE_KEY not in request.config.stash:
+        from harness.plugin.offline import OfflineGuard
+
         guard = node.stash[_TEST_OFFLINE_KEY] = OfflineGuard(config.offline_allow)
         guard.install()
     try:
-        with request.config.stash[_PATCHES_KEY].active(recording):
+        with _patches(request.config).active(recording):
             yield recording
     finally:
         if guard is not None:

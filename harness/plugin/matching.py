@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from harness.cassette.format import Request, match_key
+from harness.plugin.config import DEFAULT_MATCH_ON
 
 __all__ = [
     "BUILTIN_PARTS",
@@ -52,8 +53,6 @@ BUILTIN_PARTS: Mapping[str, Callable[[Request], Hashable]] = {
 """``uri`` is path plus query (there is no scheme, host or port in a cassette); ``body`` is the
 canonical body (JSON with sorted keys, else the text or base64); ``json`` compares JSON bodies
 the same way and treats every non-JSON body as absent."""
-
-DEFAULT_MATCH_ON: tuple[str, ...] = ("method", "path", "query", "body")
 
 _REGISTRY: dict[str, Matcher] = {}
 

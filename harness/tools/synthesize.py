@@ -23,13 +23,12 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from harness.api.models import (
+from harness.api.constants import (
     METADATA_MAX_KEY_LENGTH,
     METADATA_MAX_KEYS,
     METADATA_MAX_VALUE_LENGTH,
-    Run,
-    Thread,
 )
+from harness.api.models import Run, Thread
 from harness.cassette.format import Cassette, Interaction, Request, Response
 from harness.cassette.scrub import clean_interaction
 from harness.emulator import Emulator, create_app

@@ -14,8 +14,7 @@ drift values are scrubbed before they are shown.
 
 from __future__ import annotations
 
-import base64
-import binascii
+import json
 import os
 import re
 from collections.abc import Iterable
@@ -23,16 +22,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.api.models import ErrorResponse, ResponseModel, Run, Thread, find_drift
+from harness.api.drift import PREVIEW_LENGTH, response_drift
+from harness.api.errors import ErrorResponse
 from harness.cassette.format import (
     CASSETTE_SUFFIX,
     Cassette,
     CassetteError,
     Interaction,
-    Message,
     iter_cassette_files,
 )
-from harness.cassette.scrub import Scrubber
+from harness.cassette.scrub import Scrubber, Secrets
 
 __all__ = [
     "Problem",
@@ -42,17 +41,10 @@ __all__ = [
     "interaction_drift",
     "load_cassette",
     "load_cassettes",
-    "object_model",
     "scan_paths",
     "verify_paths",
 ]
 
-_VALUE_PREVIEW = 80
-# A path naming a thread or run object (any prefix: /v1, /openai, a gateway's).
-_THREAD_PATH = re.compile(r"/threads/[^/]+$")
-_RUN_PATH = re.compile(r"/threads/[^/]+/runs/[^/]+$")
-_CREATE_THREAD_PATH = re.compile(r"/threads$")
-_CREATE_RUN_PATH = re.compile(r"/threads/[^/]+/runs$")
 _VCRPY_YAML = re.compile(r"^\s*(?:interactions|version)\s*:", re.MULTILINE)
 
 
@@ -171,42 +163,21 @@ class Report:
 # --------------------------------------------------------------------------- credentials
 
 
-def _message_credentials(scrubber: Scrubber, message: Message, where: str) -> list[tuple[str, str]]:
-    found = scrubber.find_in_headers(message.headers, f"{where}.headers")
-    if message.has_json:
-        found += scrubber.find_in_json(message.json, f"{where}.json")
-    elif message.text is not None:
-        found += scrubber.find_in_text(message.text, f"{where}.text")
-    elif message.base64 is not None:
-        try:
-            raw = base64.b64decode(message.base64)
-        except (binascii.Error, ValueError):
-            raw = b""
-        found += scrubber.find_in_text(raw.decode("latin-1"), f"{where}.base64")
-    return [(f.where, f"{f.kind} ({f.preview})") for f in found]
-
-
 def interaction_credentials(
-    interaction: Interaction, scrubber: Scrubber | None = None
+    interaction: Interaction, scrubber: Scrubber | None = None, secrets: Secrets | None = None
 ) -> list[tuple[str, str]]:
-    """``(field, description)`` for every credential in one interaction."""
+    """``(field, description)`` for every place the scrubber would change in one interaction
+    (``secrets``: what earlier interactions of the same cassette taught)."""
     scrubber = scrubber or Scrubber()
-    request = interaction.request
-    found = [
-        (f.where, f"{f.kind} ({f.preview})")
-        for f in scrubber.find_in_query(request.query, "request.query")
-    ]
-    found += _message_credentials(scrubber, request, "request")
-    found += _message_credentials(scrubber, interaction.response, "response")
-    return found
+    return [(f.where, f"{f.kind} ({f.preview})") for f in scrubber.findings(interaction, secrets)]
 
 
-def _raw_credentials(scrubber: Scrubber, text: str) -> list[tuple[str, str, str]]:
-    """``(field, kind, description)`` for key-shaped strings in raw text, by line."""
+def _raw_credentials(scrubber: Scrubber, text: str) -> list[tuple[str, str]]:
+    """``(field, description)`` for what the scrubber would change in raw text, by line."""
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         for finding in scrubber.find_in_text(line, f"line {number}"):
-            found.append((finding.where, finding.kind, f"{finding.kind} ({finding.preview})"))
+            found.append((finding.where, f"{finding.kind} ({finding.preview})"))
     return found
 
 
@@ -215,21 +186,30 @@ def _scan_file(path: Path, scrubber: Scrubber) -> list[Problem]:
         raw = path.read_bytes()
     except OSError as exc:
         raise CassetteError(path, f"cannot read: {exc.strerror}; check the path") from None
-    text = raw.decode("utf-8", "replace")
-    problems: list[Problem] = []
-    seen: set[str] = set()
     try:
         cassette = Cassette.from_bytes(raw, path=path)
     except CassetteError:
-        cassette = None
-    if cassette is not None:
-        for number, interaction in enumerate(cassette.interactions):
-            for where, description in interaction_credentials(interaction, scrubber):
-                seen.add(description)
-                problems.append(Problem(str(path), number, where, "credential", description))
-    for where, _kind, description in _raw_credentials(scrubber, text):
-        if description not in seen:
-            problems.append(Problem(str(path), None, where, "credential", description))
+        # Not a cassette: every line, as text (bytes that are not UTF-8 one character each,
+        # so a key between binary bytes is still found).
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        return [
+            Problem(str(path), None, where, "credential", description)
+            for where, description in _raw_credentials(scrubber, text)
+        ]
+    problems: list[Problem] = []
+    secrets = Secrets()
+    for number, interaction in enumerate(cassette.interactions):
+        for where, description in interaction_credentials(interaction, scrubber, secrets):
+            problems.append(Problem(str(path), number, where, "credential", description))
+    # Whatever else the document holds (notes, comments a tool added).
+    document = json.loads(raw)
+    rest = {k: v for k, v in document.items() if k != "interactions"}
+    for finding in scrubber.find_in_json(rest, "$"):
+        description = f"{finding.kind} ({finding.preview})"
+        problems.append(Problem(str(path), None, finding.where, "credential", description))
     return problems
 
 
@@ -250,20 +230,9 @@ def scan_paths(paths: Iterable[str | os.PathLike[str]], scrubber: Scrubber | Non
 # --------------------------------------------------------------------------- drift
 
 
-def object_model(method: str, path: str, status: int) -> type[ResponseModel] | None:
-    """The model a successful response to this request must match, if it returns an object."""
-    if not 200 <= status < 300:
-        return None
-    if _RUN_PATH.search(path) or (method == "POST" and _CREATE_RUN_PATH.search(path)):
-        return Run
-    if _THREAD_PATH.search(path) or (method == "POST" and _CREATE_THREAD_PATH.search(path)):
-        return Thread
-    return None
-
-
 def _shown(value: object, scrubber: Scrubber) -> str:
     text = scrubber.scrub_text(repr(scrubber.scrub_json(value)))
-    return text if len(text) <= _VALUE_PREVIEW else text[: _VALUE_PREVIEW - 3] + "..."
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 3] + "..."
 
 
 def interaction_drift(
@@ -272,19 +241,13 @@ def interaction_drift(
     """``(field, description)`` for each way a recorded object or error departs from the models."""
     scrubber = scrubber or Scrubber()
     request, response = interaction.request, interaction.response
-    model = object_model(request.method, request.path, response.status)
-    found: list[tuple[str, str]] = []
-    if model is not None:
-        if not response.has_json:
-            return [("response", f"expected a JSON {model.__name__} body, got none")]
-        for drift in find_drift(model, response.json):
-            found.append(
-                (
-                    f"response.json.{drift.path}",
-                    f"{drift.reason} (value: {_shown(drift.value, scrubber)})",
-                )
-            )
-    elif (
+    drifts = response_drift(
+        request.method, request.path, response.status, response.json, has_json=response.has_json
+    )
+    found = [(d.path, d.describe(lambda value: _shown(value, scrubber))) for d in drifts]
+    if found:
+        return found
+    if (
         response.status >= 400
         and response.has_json
         and _is_api_path(request.path)

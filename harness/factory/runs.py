@@ -1,406 +1,48 @@
-"""Seeded factories of consistent Run and Thread objects: ``RunFactory`` and ``ThreadFactory``.
-
-Every object obeys :mod:`harness.api.rules` (timestamps, usage, required_action, ... follow the
-status) and validates as :class:`~harness.api.models.Run` / :class:`~harness.api.models.Thread`.
-Output depends only on the seed: each factory owns a private ``random.Random(seed)`` and a
-private, seeded ``Faker`` used once, at construction, to fill pools of words and sentences
-(calling Faker providers per object would be the bottleneck). ``created_at`` is a fixed epoch
-plus a seeded offset, never the wall clock.
-
-Overrides are given by field name. Shorthands expand to full, valid values:
-``status="requires_action"``, ``response_format="json_schema"``, ``tool_choice="function"``
-(names one of the run's functions), ``tools=["function", "code_interpreter"]``,
-``last_error="rate_limit_exceeded"``, ``incomplete_details="max_prompt_tokens"``,
-``truncation_strategy="last_messages"``, ``metadata=16`` (16 random pairs),
-``thread=<Thread>`` (the run belongs to that thread), and for threads
-``tool_resources="code_interpreter" | "file_search" | ["code_interpreter", "file_search"]``.
-Other values are used as given; the factory fills in the rest consistently where it can and
-raises :class:`FactoryError` (naming the field, the value and what is allowed) when the result
-would break the API's rules.
-"""
+"""``RunFactory``: seeded, consistent Run objects in any status."""
 
 from __future__ import annotations
 
-import gc
 import json
-import random
-from base64 import b64encode
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Iterator, Mapping
 from itertools import product
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-from harness.api.models import (
+from harness.api.constants import (
+    EPOCH_BASE,
+    EPOCH_SPAN,
+    EXPIRABLE_STATUSES,
+    ID_PREFIXES,
     INCOMPLETE_REASONS,
     LAST_ERROR_CODES,
-    MAX_CODE_INTERPRETER_FILES,
     METADATA_MAX_KEYS,
     RESPONSE_FORMAT_KINDS,
+    RUN_LIFETIME,
     RUN_STATUSES,
     TERMINAL_STATUSES,
-    Run,
-    Thread,
+    TERMINAL_TIMESTAMPS,
 )
-from harness.api.rules import EXPIRABLE_STATUSES, TERMINAL_TIMESTAMPS, check_run, check_thread
-
-__all__ = [
-    "TOOL_CHOICE_KINDS",
-    "TOOL_KINDS",
-    "TOOL_RESOURCE_KINDS",
-    "FactoryError",
-    "RunFactory",
-    "ThreadFactory",
-    "run_variants",
-    "thread_variants",
-    "to_sdk",
-    "variant_id",
-]
-
-EPOCH_BASE = 1_704_067_200
-"""2024-01-01T00:00:00Z: every generated ``created_at`` lies in the half year after it."""
-EPOCH_SPAN = 182 * 86_400
-RUN_LIFETIME = 600
-"""Seconds from creation until a run expires (``expires_at = created_at + 600``)."""
-
-TOOL_KINDS: tuple[str, ...] = ("code_interpreter", "file_search", "function")
-TOOL_CHOICE_KINDS: tuple[str, ...] = (
-    "none",
-    "auto",
-    "required",
-    "function",
-    "code_interpreter",
-    "file_search",
+from harness.api.models import Run, Thread
+from harness.api.rules import check_run
+from harness.factory.base import (
+    _ERROR_MESSAGES,
+    _MISSING,
+    _MODELS,
+    _RANKERS,
+    _REQUIRES_ACTION_CHOICES,
+    _RUN_EXPANDED,
+    _RUN_FIELDS,
+    _TEMPERATURES,
+    _TOP_PS,
+    TOOL_CHOICE_KINDS,
+    TOOL_KINDS,
+    FactoryError,
+    Json,
+    _allowed,
+    _Factory,
+    _Function,
+    _plain,
+    _validated,
 )
-"""``none``/``auto``/``required`` plus the three named forms (a tool choice naming that tool)."""
-TOOL_RESOURCE_KINDS: tuple[str, ...] = ("code_interpreter", "file_search")
-
-_B64_TO_ALNUM = bytes.maketrans(b"+/", b"Xq")
-T = TypeVar("T")
-_MODELS = ("gpt-4o", "gpt-4o-mini", "gpt-4-turbo", "gpt-4.1", "gpt-4.1-mini", "gpt-3.5-turbo")
-_TEMPERATURES = tuple(round(i / 10, 1) for i in range(21))
-_TOP_PS = tuple(round(i / 20, 2) for i in range(21))
-_RANKERS = ("auto", "default_2024_08_21")
-_JSON_TYPES = ("string", "integer", "number", "boolean")
-_ERROR_MESSAGES = {
-    "server_error": "Sorry, something went wrong.",
-    "rate_limit_exceeded": "Rate limit reached for requests. Please try again later.",
-    "invalid_prompt": "Invalid prompt: the prompt was flagged as potentially violating our policy.",
-}
-_REQUIRES_ACTION_CHOICES = ("auto", "required", "function")
-
-_RUN_FIELDS = frozenset(Run.model_fields) | {"thread"}
-_THREAD_FIELDS = frozenset(Thread.model_fields)
-# Run fields whose override is read (and expanded) while generating, not copied at the end.
-_RUN_EXPANDED = frozenset(
-    {
-        "status",
-        "thread",
-        "created_at",
-        "started_at",
-        "tools",
-        "tool_choice",
-        "response_format",
-        "parallel_tool_calls",
-        "max_prompt_tokens",
-        "max_completion_tokens",
-        "truncation_strategy",
-        "last_error",
-        "incomplete_details",
-        "metadata",
-        "cancelled_at",
-        "failed_at",
-        "completed_at",
-        "expires_at",
-        "usage",
-        "required_action",
-    }
-)
-
-Model = TypeVar("Model", Run, Thread)
-Json = dict[str, Any]
-
-
-class _Missing:
-    """Marks an override that was not given (``None`` is a value an override can have)."""
-
-
-_MISSING: Any = _Missing()
-
-
-class FactoryError(ValueError):
-    """An override the factory cannot honour: unknown field, bad value, or a contradiction."""
-
-
-_Params = tuple[tuple[str, str], ...]
-"""Parameter names and JSON types of a function or a JSON-schema response format."""
-_Function = tuple[str, str, _Params, bool]
-"""A function tool: name, description, parameters, strict."""
-_Schema = tuple[str, str, _Params]
-"""A json_schema response format: name, description, properties."""
-
-
-@dataclass(frozen=True)
-class _Pools:
-    """Words and sentences drawn once from a seeded Faker; objects pick from them."""
-
-    words: tuple[str, ...]
-    sentences: tuple[str, ...]
-    functions: tuple[_Function, ...]
-    schemas: tuple[_Schema, ...]
-    metadata_keys: tuple[str, ...]
-    metadata_values: tuple[str, ...]
-
-
-@lru_cache(maxsize=64)
-def _pools(seed: int) -> _Pools:
-    """Draw the pools from a Faker seeded with ``seed`` (about 5 ms, cached per seed)."""
-    from faker import Faker
-
-    fake = Faker("en_US")
-    fake.seed_instance(seed)
-    pick = fake.random  # the seeded Faker's own Random, for composing pool entries
-    words = tuple(dict.fromkeys(w.lower() for w in fake.words(400) if w.isalpha()))
-    verbs = ("get", "list", "create", "update", "delete", "search", "lookup", "send", "fetch")
-    names = tuple(dict.fromkeys(f"{pick.choice(verbs)}_{pick.choice(words)}" for _ in range(80)))
-    keys = tuple(dict.fromkeys(f"{pick.choice(words)}_{pick.choice(words)}" for _ in range(60)))
-
-    def params() -> _Params:
-        chosen = pick.sample(words, pick.randint(1, 3))
-        return tuple((w, pick.choice(_JSON_TYPES)) for w in chosen)
-
-    sentences = tuple(fake.sentence(nb_words=10) for _ in range(60))
-    functions = tuple((n, pick.choice(sentences), params(), pick.random() < 0.5) for n in names)
-    schemas = tuple((f"{w}_response", pick.choice(sentences), params()) for w in words[:40])
-    values = tuple(
-        [fake.user_name() for _ in range(20)]
-        + [fake.uuid4() for _ in range(10)]
-        + [fake.sentence(nb_words=5) for _ in range(10)]
-        + list(words[-20:])
-    )
-    return _Pools(
-        words=words,
-        sentences=sentences,
-        functions=functions,
-        schemas=schemas,
-        metadata_keys=keys,
-        metadata_values=values,
-    )
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch is built.
-
-    A batch allocates many small acyclic objects and keeps them alive, which makes the
-    collector rescan the growing list again and again (half the speed at 50,000 runs).
-    Reference counting still frees everything; the collector is restored afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _plain(value: Any) -> Any:
-    """Model instances given as override values become their JSON-ready dicts."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _short(value: object, limit: int = 100) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _allowed(values: Sequence[str]) -> str:
-    return ", ".join(values)
-
-
-class _Factory(Generic[Model]):
-    """Seeding, the pools and the public build methods shared by both factories; each
-    factory supplies ``_build(overrides) -> (model, JSON-ready dict)`` and ``variants()``."""
-
-    def __init__(self, seed: int = 0) -> None:
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise FactoryError(f"seed: {seed!r} must be an integer")
-        self.seed = seed
-        self._rng = random.Random(seed)
-        self._pools = _pools(seed)
-        self._random = self._rng.random
-        self._randbytes = self._rng.randbytes
-
-    def build(self, **overrides: Any) -> Model:
-        """One object; overrides by field name (see the module docstring for shorthands)."""
-        return self._build(overrides)[0]
-
-    def build_dict(self, **overrides: Any) -> Json:
-        """One object as a JSON-ready dict (already validated)."""
-        return self._build(overrides)[1]
-
-    def build_json(self, **overrides: Any) -> str:
-        """One object as JSON text."""
-        return json.dumps(self._build(overrides)[1])
-
-    def build_sdk(self, **overrides: Any) -> Any:
-        """One object as the official SDK's type (``openai.types.beta.threads.Run`` or
-        ``openai.types.beta.Thread``)."""
-        return to_sdk(self.build(**overrides))
-
-    def batch(self, n: int, **overrides: Any) -> list[Model]:
-        """``n`` objects with the same overrides."""
-        with _gc_paused():
-            return [self._build(overrides)[0] for _ in range(n)]
-
-    def _build(self, overrides: Mapping[str, Any]) -> tuple[Model, Json]:
-        raise NotImplementedError
-
-    # Fast pickers over the private Random (random.choice/sample/randrange cost several
-    # times more, and the build loop is the hot path).
-    def _pick(self, seq: Sequence[T]) -> T:
-        return seq[int(self._random() * len(seq))]
-
-    def _below(self, n: int) -> int:
-        return int(self._random() * n)
-
-    def _between(self, low: int, high: int) -> int:
-        """An int in ``[low, high)``."""
-        return low + int(self._random() * (high - low))
-
-    def _run_of(self, seq: Sequence[T], count: int) -> Sequence[T]:
-        """``count`` distinct items: a random window of a pool of distinct items."""
-        start = int(self._random() * (len(seq) - count + 1))
-        return seq[start : start + count]
-
-    def _id(self, prefix: str) -> str:
-        """``prefix`` + 24 random letters and digits, like the API's ids."""
-        return prefix + b64encode(self._randbytes(18)).translate(_B64_TO_ALNUM).decode()
-
-    def _metadata(self, count: int) -> dict[str, str]:
-        if isinstance(count, bool) or not 0 <= count <= METADATA_MAX_KEYS:
-            raise FactoryError(
-                f"metadata: {count!r} keys asked for; allowed: 0 to {METADATA_MAX_KEYS} keys"
-            )
-        pools = self._pools
-        return dict(
-            zip(
-                self._run_of(pools.metadata_keys, count),
-                self._run_of(pools.metadata_values, count),
-                strict=True,
-            )
-        )
-
-    def _check_fields(
-        self, kind: str, allowed: frozenset[str], overrides: Mapping[str, Any]
-    ) -> None:
-        unknown = sorted(set(overrides) - allowed)
-        if unknown:
-            raise FactoryError(
-                f"unknown {kind} field(s) {', '.join(map(repr, unknown))}; "
-                f"allowed: {_allowed(sorted(allowed))}"
-            )
-
-
-def _validated(model: type[Model], data: Json, overrides: Mapping[str, Any]) -> Model:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in err["loc"]) or "<root>"
-        raise FactoryError(
-            f"{model.__name__} override rejected at {where}: {err['msg']} "
-            f"(got {_short(err.get('input'))}; overrides: {', '.join(sorted(overrides))})"
-        ) from None
-
-
-# --------------------------------------------------------------------------- threads
-
-
-class ThreadFactory(_Factory[Thread]):
-    """Seeded, consistent :class:`Thread` objects (``ThreadFactory(seed=42).build()``)."""
-
-    def variants(self, **overrides: Any) -> Iterator[Thread]:
-        """Threads without and with each tool_resources kind, each with empty and full metadata.
-
-        Ten threads: tool_resources null, ``{}``, code_interpreter only, file_search only,
-        both; times metadata ``{}`` (with 1 file) and 16 keys (with the maximum 20 files).
-        ``variant_id`` names each.
-        """
-        kind_sets: tuple[list[str] | None, ...] = (
-            None,
-            [],
-            ["code_interpreter"],
-            ["file_search"],
-            list(TOOL_RESOURCE_KINDS),
-        )
-        for kinds, keys in product(kind_sets, (0, METADATA_MAX_KEYS)):
-            files = MAX_CODE_INTERPRETER_FILES if keys else 1
-            resources = None if kinds is None else self._tool_resources(kinds, files)
-            yield self.build(**{"tool_resources": resources, "metadata": keys, **overrides})
-
-    def _build(self, overrides: Mapping[str, Any]) -> tuple[Thread, Json]:
-        if overrides:
-            self._check_fields("Thread", _THREAD_FIELDS, overrides)
-        data = self._thread_dict({k: _plain(v) for k, v in overrides.items()})
-        thread = _validated(Thread, data, overrides)
-        if overrides:
-            problems = check_thread(thread)
-            if problems:
-                raise FactoryError("Thread overrides break the API's rules: " + "; ".join(problems))
-        return thread, data
-
-    def _thread_dict(self, ov: Mapping[str, Any]) -> Json:
-        if "tool_resources" in ov:
-            resources = self._tool_resources(ov["tool_resources"])
-        elif self._random() < 0.3:
-            resources = None
-        else:
-            kinds = [k for k in TOOL_RESOURCE_KINDS if self._random() < 0.6]
-            resources = self._tool_resources(kinds)
-        metadata = ov.get("metadata", _MISSING)
-        if metadata is _MISSING:
-            metadata = self._metadata(self._pick((0, 0, 1, 2, 3, 5, METADATA_MAX_KEYS)))
-        elif isinstance(metadata, int):
-            metadata = self._metadata(metadata)
-        data: Json = {
-            "id": self._id("thread_"),
-            "object": "thread",
-            "created_at": EPOCH_BASE + self._below(EPOCH_SPAN),
-            "tool_resources": resources,
-            "metadata": metadata,
-        }
-        for key, value in ov.items():
-            if key not in ("tool_resources", "metadata"):
-                data[key] = value
-        return data
-
-    def _tool_resources(self, spec: Any, file_count: int | None = None) -> Json | None:
-        if spec is None or isinstance(spec, dict):
-            return spec
-        kinds = [spec] if isinstance(spec, str) else list(spec)
-        unknown = [k for k in kinds if k not in TOOL_RESOURCE_KINDS]
-        if unknown:
-            raise FactoryError(
-                f"tool_resources: unknown kind(s) {unknown!r}; allowed: "
-                f"{_allowed(TOOL_RESOURCE_KINDS)}, a list of them, a dict or None"
-            )
-        out: Json = {}
-        if "code_interpreter" in kinds:
-            count = file_count or self._pick((1, 2, 3, 5, MAX_CODE_INTERPRETER_FILES))
-            out["code_interpreter"] = {"file_ids": [self._id("file-") for _ in range(count)]}
-        if "file_search" in kinds:
-            out["file_search"] = {"vector_store_ids": [self._id("vs_")]}
-        return out
-
 
 # --------------------------------------------------------------------------- runs
 
@@ -483,7 +125,7 @@ class RunFactory(_Factory[Run]):
             thread_id = thread.id
             created_at = ov.get("created_at", thread.created_at + self._below(3_600))
         else:
-            thread_id = self._id("thread_")
+            thread_id = self._id(ID_PREFIXES["thread"])
             created_at = ov.get("created_at", EPOCH_BASE + self._below(EPOCH_SPAN))
 
         # tools and tool_choice: the choice decides which tools must exist
@@ -630,11 +272,11 @@ class RunFactory(_Factory[Run]):
 
         # Keys in Run's field order, so that this dict and ``Run.to_dict()`` serialise alike.
         data: Json = {
-            "id": self._id("run_"),
+            "id": self._id(ID_PREFIXES["run"]),
             "object": "thread.run",
             "created_at": created_at,
             "thread_id": thread_id,
-            "assistant_id": self._id("asst_"),
+            "assistant_id": self._id(ID_PREFIXES["assistant"]),
             "status": status,
             "required_action": required_action,
             "last_error": last_error,
@@ -807,7 +449,7 @@ class RunFactory(_Factory[Run]):
             args = {p: self._argument(t) for p, t in params}
             calls.append(
                 {
-                    "id": self._id("call_"),
+                    "id": self._id(ID_PREFIXES["tool_call"]),
                     "type": "function",
                     "function": {"name": name, "arguments": json.dumps(args)},
                 }
@@ -839,45 +481,3 @@ def _choices_for(status: str, tools: list[Json], functions: list[_Function]) -> 
     if functions:
         allowed.append("function")
     return allowed
-
-
-def run_variants(seed: int = 0) -> list[Run]:
-    """``RunFactory(seed).variants()`` as a list, for ``pytest.mark.parametrize``."""
-    return list(RunFactory(seed).variants())
-
-
-def thread_variants(seed: int = 0) -> list[Thread]:
-    """``ThreadFactory(seed).variants()`` as a list, for ``pytest.mark.parametrize``."""
-    return list(ThreadFactory(seed).variants())
-
-
-def variant_id(obj: Run | Thread) -> str:
-    """A readable test id: ``completed-json_schema`` for a run, ``code_interpreter-meta16``
-    for a thread (unique within one ``variants()`` sequence)."""
-    if isinstance(obj, Run):
-        fmt = obj.response_format
-        kind = fmt if isinstance(fmt, str) or fmt is None else fmt.type
-        return f"{obj.status}-{kind}"
-    if obj.tool_resources is None:
-        resources = "no_resources"
-    else:
-        kinds = [k for k in TOOL_RESOURCE_KINDS if getattr(obj.tool_resources, k) is not None]
-        resources = "+".join(kinds) or "empty_resources"
-    return f"{resources}-meta{len(obj.metadata or {})}"
-
-
-def to_sdk(obj: Run | Thread) -> Any:
-    """The official SDK's type for ``obj`` (``openai.types.beta.threads.Run`` or
-    ``openai.types.beta.Thread``); needs the ``openai`` package."""
-    try:
-        if isinstance(obj, Run):
-            from openai.types.beta.threads import Run as SdkRun
-
-            return SdkRun.model_validate(obj.to_dict())
-        from openai.types.beta import Thread as SdkThread
-
-        return SdkThread.model_validate(obj.to_dict())
-    except ImportError as exc:
-        raise ImportError(
-            "to_sdk needs the official SDK: pip install openai (it is not a runtime dependency)"
-        ) from exc
