@@ -12,14 +12,14 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from tests.helpers import invoke
 
 COMMANDS = ["replay", "regenerate", "synthesize", "verify", "scan"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_help_has_an_example(command: str) -> None:
-    result = CliRunner().invoke(main, [command, "--help"])
-    assert result.exit_code == 0
+    result = invoke(command, "--help")
     assert "Example:" in result.output
     assert f"harness {command}" in result.output
 
@@ -31,8 +31,7 @@ def test_group_lists_the_commands() -> None:
 
 
 def test_no_paths_is_a_usage_error() -> None:
-    result = CliRunner().invoke(main, ["verify"])
-    assert result.exit_code == 2
+    invoke("verify", exit_code=2)
 
 
 def _harness(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -53,9 +52,13 @@ def test_version() -> None:
 def test_shell_completion_script_and_completions() -> None:
     source = _harness(env={"_HARNESS_COMPLETE": "bash_source"})
     assert source.returncode == 0 and "_harness_completion" in source.stdout
-    words = {"COMP_WORDS": "harness generate run --status req", "COMP_CWORD": "4"}
+    words = {"COMP_WORDS": "harness generate run --format js", "COMP_CWORD": "4"}
     completed = _harness(env={"_HARNESS_COMPLETE": "bash_complete", **words})
-    assert completed.stdout.split() == ["plain,requires_action"]
+    assert completed.stdout.split() == ["plain,json", "plain,jsonl"]
+    words = {"COMP_WORDS": "harness ver", "COMP_CWORD": "1"}
+    assert _harness(env={"_HARNESS_COMPLETE": "bash_complete", **words}).stdout.split() == [
+        "plain,verify"
+    ]
     assert 'eval "$(_HARNESS_COMPLETE=bash_source harness)"' in _harness("--help").stdout
 
 

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,18 +22,15 @@ from harness.cassette.format import Cassette, Interaction, Request, Response
 from harness.cassette.scrub import clean_interaction
 from harness.server.replay import MISS_HEADER, ReplayApp
 from harness.server.serve import serve
-from harness.tools.synthesize import synthesize
 from harness.tools.verify import load_cassettes
 
 FAKE_KEY = "sk-test-not-a-real-key"
 LIVE_SECRET = "sk-proj-" + "LiveSecretValue0123456789abcdef"
 
 
-@pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("synthesized")
-    synthesize(root, seed=0)
-    return root
+@pytest.fixture
+def synthesized(synthesized_tree: Callable[[int], Path]) -> Path:
+    return synthesized_tree(0)
 
 
 def _recorded(path: Path) -> Interaction:
@@ -332,3 +330,21 @@ def test_miss_names_the_nearest_path_among_many(tmp_path: Path) -> None:
     assert app.play(exact) is not None
     assert app.play(exact) is None
     assert "already played" in str(app.misses[-1])
+
+
+def test_a_request_repeating_its_own_key_is_cleaned_before_matching(tmp_path: Path) -> None:
+    """Bytes equal to a recording are not enough when the request's own credential appears in
+    them: cleaning learns the header's value and replaces it, as the plugin does, so this
+    request does not match a recording that held the same text as ordinary data."""
+    value = "tok-" + "FakeValue0123"
+    request = Request(method="POST", path="/v1/threads/thread_a")
+    request.set_body(json.dumps({"metadata": {"note": value}}, separators=(",", ":")).encode())
+    response = Response(status=200, reason="OK")
+    response.set_body(b'{"ok":true}')
+    path = Cassette(interactions=[Interaction(request, response)]).save(tmp_path / "c.json")
+    app = ReplayApp(load_cassettes([path]))
+    with serve(app) as url:
+        miss, _ = _post(url, request.path, request.body_bytes, {"api-key": value})
+        hit, data = _post(url, request.path, request.body_bytes, {"api-key": "other-Value-789"})
+    assert miss.status == 418
+    assert hit.status == 200 and data == b'{"ok":true}'

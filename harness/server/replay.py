@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
 from harness.api.errors import ErrorResponse
 from harness.cassette.format import (
@@ -151,11 +152,13 @@ class ReplayApp:
     def _play_wire(self, scope: Scope, body: bytes) -> Interaction | None:
         """The fast path: a request whose bytes are exactly a recorded request's stored form
         (compact JSON with sorted keys, as the SDK sends a one-field body) needs no parsing or
-        cleaning: the stored form holds no credential, so cleaning would leave it as it is."""
-        wire = (scope["method"], scope.get("raw_path") or scope["path"].encode(),
-                scope.get("query_string", b""), body)  # fmt: skip
-        key = self._wire_keys.get(wire)
-        if key is None or any(name.lower() == b"content-encoding" for name, _ in scope["headers"]):
+        cleaning. The stored form holds no credential, so cleaning would leave it as it is,
+        unless the request repeats one of its own header values (cleaning learns those and
+        removes them everywhere) or is compressed: those take the general path."""
+        target = scope.get("raw_path") or scope["path"].encode()
+        query = scope.get("query_string", b"")
+        key = self._wire_keys.get((scope["method"], target, query, body))
+        if key is None or _needs_cleaning(scope["headers"], target + b"?" + query + body):
             return None
         with self._lock:
             return self._play_key(key)
@@ -320,9 +323,36 @@ def _body_keys(recorded: Request, live: Request) -> str:
     return f" at {', '.join(keys)}" if keys else ""
 
 
+_SHORTEST_SECRET = 6
+_UNRESERVED = re.compile(rb"[A-Za-z0-9_.~-]*")
+"""No credential value shorter than this is learned (``harness.cassette.scrub.Secrets``)."""
+
+
+def _needs_cleaning(headers: Iterable[tuple[bytes, bytes]], rest: bytes) -> bool:
+    """Whether cleaning could change a request with these headers whose path, query and body
+    are ``rest``: it is compressed, carries cookies or Basic credentials (whose parts are
+    learned), or repeats a header value (or the token after its scheme) in ``rest``."""
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in (b"content-encoding", b"cookie") or value[:6].lower() == b"basic ":
+            return True
+        for part in (value.strip(), value.partition(b" ")[2].strip()):
+            if len(part) >= _SHORTEST_SECRET and any(form in rest for form in _forms(part)):
+                return True
+    return False
+
+
+def _forms(value: bytes) -> tuple[bytes, ...]:
+    """``value`` as it is and percent-encoded (as ``Secrets.learn`` learns it)."""
+    if _UNRESERVED.fullmatch(value):
+        return (value,)
+    text = value.decode("latin-1")
+    return (value, quote(text, safe="").encode(), quote_plus(text, safe="").encode())
+
+
 def _request_from_scope(scope: Scope, body: bytes) -> Request:
-    """The live request as matching sees it. Headers are not matched and never echoed; only
-    ``content-encoding`` is kept, so that cleaning decodes a compressed body."""
+    """The live request as matching sees it (its headers are kept only so that cleaning can
+    learn credential values from them; they are not matched and never echoed)."""
     raw_path = scope.get("raw_path")
     path = raw_path.decode("latin-1") if raw_path else scope["path"]
     query_string = scope.get("query_string", b"")
@@ -332,7 +362,6 @@ def _request_from_scope(scope: Scope, body: bytes) -> Request:
     headers = {
         name.decode("latin-1").lower(): value.decode("latin-1")
         for name, value in scope.get("headers", [])
-        if name.lower() == b"content-encoding"
     }
     request = Request(
         method=str(scope["method"]).upper(),
