@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from harness.plugin.fixtures import NOT_SET, fixture_ref, register_factory
     from harness.plugin.matching import register_matcher
     from harness.plugin.recording import HarnessDriftWarning
+    from harness.plugin.unpatched import HarnessUnpatchedWarning
     from harness.server.replay import ReplayApp
     from harness.tools.verify import Problem, Report, scan_paths, verify_paths
 
@@ -68,6 +69,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("NOT_SET", "fixture_ref", "register_factory"), "harness.plugin.fixtures"),
     "register_matcher": "harness.plugin.matching",
     "HarnessDriftWarning": "harness.plugin.recording",
+    "HarnessUnpatchedWarning": "harness.plugin.unpatched",
     "ReplayApp": "harness.server.replay",
     **dict.fromkeys(("Problem", "Report", "scan_paths", "verify_paths"), "harness.tools.verify"),
 }
@@ -81,6 +83,7 @@ __all__ = [
     "ErrorResponse",
     "FactoryError",
     "HarnessDriftWarning",
+    "HarnessUnpatchedWarning",
     "InconsistentObjectError",
     "Metadata",
     "ModifyRunRequest",

@@ -23,7 +23,14 @@ from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.cassette.format import Accept, Cassette, Interaction, Request, Response
+from harness.cassette.format import (
+    Accept,
+    Cassette,
+    Interaction,
+    Request,
+    Response,
+    differing_parts,
+)
 from harness.cassette.scrub import Scrubber, clean_interaction, clean_request
 from harness.plugin.config import DEFAULT_MATCH_ON, CassetteConfig, RecordMode, scrubber_for
 from harness.plugin.matching import Matcher, MatcherError, RequestMatcher
@@ -221,7 +228,12 @@ class Recording:
 
         request, response = interaction.request, interaction.response
         drifts = response_drift(
-            request.method, request.path, response.status, response.json, has_json=response.has_json
+            request.method,
+            request.path,
+            response.status,
+            response.json,
+            has_json=response.has_json,
+            events=response.events,
         )
         for drift in drifts:
             message = (
@@ -331,13 +343,14 @@ def _indented_request(request: Request) -> list[str]:
 
 def _request_diff(recorded: Request, live: Request) -> list[str]:
     lines = []
-    if recorded.method != live.method:
+    parts = differing_parts(recorded, live)
+    if "method" in parts:
         lines.append(f"  method: - {recorded.method}  + {live.method}")
-    if recorded.path != live.path:
+    if "path" in parts:
         lines.append(f"  path:   - {recorded.path}  + {live.path}")
-    if sorted(recorded.query) != sorted(live.query):
+    if "query" in parts:
         lines.append(f"  query:  - {sorted(recorded.query)}  + {sorted(live.query)}")
-    if recorded.canonical_body() != live.canonical_body():
+    if "body" in parts:
         diff = difflib.unified_diff(
             _pretty_body(recorded),
             _pretty_body(live),
