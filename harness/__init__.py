@@ -31,6 +31,8 @@ if TYPE_CHECKING:
         variant_id,
     )
     from harness.plugin.config import CassetteConfig
+    from harness.plugin.fixtures import NOT_SET, fixture_ref, register_factory
+    from harness.plugin.matching import register_matcher
     from harness.plugin.recording import HarnessDriftWarning
     from harness.plugin.unpatched import HarnessUnpatchedWarning
     from harness.server.replay import ReplayApp
@@ -64,6 +66,8 @@ _EXPORTS: dict[str, str] = {
         "harness.factory",
     ),
     "CassetteConfig": "harness.plugin.config",
+    **dict.fromkeys(("NOT_SET", "fixture_ref", "register_factory"), "harness.plugin.fixtures"),
+    "register_matcher": "harness.plugin.matching",
     "HarnessDriftWarning": "harness.plugin.recording",
     "HarnessUnpatchedWarning": "harness.plugin.unpatched",
     "ReplayApp": "harness.server.replay",
@@ -71,6 +75,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "NOT_SET",
     "CassetteConfig",
     "Drift",
     "Emulator",
@@ -98,6 +103,9 @@ __all__ = [
     "create_app",
     "error_response",
     "find_drift",
+    "fixture_ref",
+    "register_factory",
+    "register_matcher",
     "run_variants",
     "running_emulator",
     "scan_paths",

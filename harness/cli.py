@@ -7,6 +7,7 @@ traceback).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,8 +49,23 @@ def _input_errors(command: str) -> Iterator[None]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="harness")
-def main() -> None:
-    """Record, replay and generate OpenAI Assistants modify-run / modify-thread traffic."""
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Record, replay and generate OpenAI Assistants modify-run / modify-thread traffic.
+
+    \b
+    Shell completion (bash, zsh, fish), e.g. in ~/.bashrc:
+      eval "$(_HARNESS_COMPLETE=bash_source harness)"
+    Colour only on a terminal; NO_COLOR=1 turns it off.
+    """
+    if os.environ.get("NO_COLOR"):  # https://no-color.org: set and not empty
+        ctx.color = False
+
+
+def _styled(text: str, ok: bool) -> str:
+    """Green for a clean result, red for a problem; click drops the colour off a terminal
+    and under NO_COLOR."""
+    return click.style(text, fg="green" if ok else "red", bold=not ok)
 
 
 @main.command()
@@ -153,7 +169,7 @@ def _print_report(report: Report, as_json: bool, noun: str) -> None:
     else:
         for problem in report.problems:
             click.echo(str(problem))
-        click.echo(report.summary(noun), err=not report.ok)
+        click.echo(_styled(report.summary(noun), report.ok), err=not report.ok)
     click.get_current_context().exit(report.exit_code)
 
 
@@ -273,7 +289,8 @@ def regenerate(paths: tuple[str, ...], target: str | None, api_key_env: str, dry
     for result in results:
         if dry_run and result.diff:
             click.echo(result.diff, nl=False)
-        click.echo(str(result))
+        line = str(result)
+        click.echo(_styled(line, ok=False) if result.status == "failed" else line)
         for change in result.changes:
             click.echo(f"    {change}")
     counts = {s: sum(r.status == s for r in results) for s in ("changed", "unchanged", "failed")}

@@ -59,3 +59,12 @@ def not_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     """Downstream pytester runs choose their record mode explicitly; ``CI=true`` in the outer
     environment would otherwise default them to ``none``."""
     monkeypatch.delenv("CI", raising=False)
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytest-vcr and pytest-recording (both in the dev extra, to test the plugin beside each)
+    refuse to load in one session; the downstream runs leave pytest-vcr out, as pyproject's
+    addopts does here, unless a test asks for it."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:vcr")
+    return pytester

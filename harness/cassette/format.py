@@ -40,7 +40,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,8 @@ _PLAIN_VERSION = 1
 CASSETTE_SUFFIX = ".json"
 
 MatchKey = tuple[str, str, tuple[tuple[str, str], ...], str]
+Accept = Callable[["Request"], bool]
+"""A further test a recorded request sharing the key must pass (user matchers)."""
 
 # What HTTP can carry: rejected when a cassette is loaded, not when a server sends it.
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -358,7 +360,9 @@ class Cassette:
 
     path: Path | None = None
     interactions: list[Interaction] = field(default_factory=list)
-    _index: dict[MatchKey, deque[int]] | None = field(default=None, repr=False)
+    key: Callable[[Request], Hashable] = field(default=match_key, repr=False)
+    """What indexes the interactions (the pytest plugin's ``match_on`` may change it)."""
+    _index: dict[Hashable, deque[int]] | None = field(default=None, repr=False)
     _played: set[int] = field(default_factory=set, repr=False)
 
     # ----------------------------------------------------------------- reading and writing
@@ -493,40 +497,59 @@ class Cassette:
         """Add an interaction (keeps the index current)."""
         self.interactions.append(interaction)
         if self._index is not None:
-            key = match_key(interaction.request)
+            key = self.key(interaction.request)
             self._index.setdefault(key, deque()).append(len(self.interactions) - 1)
 
-    def _lookup(self) -> dict[MatchKey, deque[int]]:
+    def _lookup(self) -> dict[Hashable, deque[int]]:
         if self._index is None:
-            index: dict[MatchKey, deque[int]] = {}
+            index: dict[Hashable, deque[int]] = {}
             for number, interaction in enumerate(self.interactions):
                 if number not in self._played:
-                    key = match_key(interaction.request)
-                    index.setdefault(key, deque()).append(number)
+                    index.setdefault(self.key(interaction.request), deque()).append(number)
             self._index = index
         return self._index
 
-    def play(self, request: Request) -> Interaction | None:
-        """The first unplayed interaction matching ``request``, now marked played; or None."""
-        return self.play_key(match_key(request))
-
-    def play_key(self, key: MatchKey) -> Interaction | None:
-        """:meth:`play` for a request whose :func:`match_key` is already known."""
+    def _find(self, key: Hashable, accept: Accept | None) -> tuple[deque[int], int] | None:
         queue = self._lookup().get(key)
         if not queue:
             return None
-        number = queue.popleft()
+        if accept is None:
+            return queue, queue[0]
+        for number in queue:  # a scan of the requests sharing the key, for user matchers
+            if accept(self.interactions[number].request):
+                return queue, number
+        return None
+
+    def play(self, request: Request, accept: Accept | None = None) -> Interaction | None:
+        """The first unplayed interaction matching ``request`` (and passing ``accept``, if
+        given), now marked played; or None."""
+        return self.play_key(self.key(request), accept)
+
+    def play_key(self, key: Hashable, accept: Accept | None = None) -> Interaction | None:
+        """:meth:`play` for a request whose :attr:`key` (by default :func:`match_key`) is
+        already known."""
+        found = self._find(key, accept)
+        if found is None:
+            return None
+        queue, number = found
+        if queue[0] == number:
+            queue.popleft()
+        else:
+            queue.remove(number)
         self._played.add(number)
         return self.interactions[number]
 
-    def can_play(self, request: Request) -> bool:
+    def can_play(self, request: Request, accept: Accept | None = None) -> bool:
         """Whether :meth:`play` would answer ``request``."""
-        return bool(self._lookup().get(match_key(request)))
+        return self._find(self.key(request), accept) is not None
 
-    def has_recorded(self, request: Request) -> bool:
+    def has_recorded(self, request: Request, accept: Accept | None = None) -> bool:
         """Whether any interaction, played or not, matches ``request`` (the index keeps the key
         of every recorded request: playing empties its queue, never removes it)."""
-        return match_key(request) in self._lookup()
+        key = self.key(request)
+        if accept is None:
+            return key in self._lookup()
+        return any(self.key(i.request) == key and accept(i.request) for i in self.interactions)
 
     @property
     def play_count(self) -> int:

@@ -120,18 +120,21 @@ class _Slot:
 
     def __init__(self) -> None:
         self.current: Recording | None = None
-        self._pending: tuple[Any, Request] | None = None
+        self._pending: tuple[Any, Request | None] | None = None
 
     def _active(self) -> Recording:
         if self.current is None:
             raise RuntimeError("harness: an HTTP call was intercepted with no active cassette")
         return self.current
 
-    def _cleaned(self, vcr_request: Any) -> Request:
+    def _cleaned(self, vcr_request: Any) -> Request | None:
+        """The live request as the recording matches it; None if its hook dropped it."""
         pending = self._pending
         if pending is not None and pending[0] is vcr_request:
             return pending[1]
-        cleaned = self._active().clean(request_from_vcr(vcr_request, headers=False))
+        recording = self._active()
+        live = request_from_vcr(vcr_request, headers=recording.needs_headers)
+        cleaned = recording.clean(live)
         self._pending = (vcr_request, cleaned)
         return cleaned
 
@@ -148,7 +151,8 @@ class _Slot:
         return self._active().mode
 
     def filter_request(self, vcr_request: Any) -> Any:
-        return vcr_request
+        """None for a request ``before_record_request`` dropped: vcrpy then sends it."""
+        return None if self._cleaned(vcr_request) is None else vcr_request
 
     def find_requests_with_most_matches(
         self, vcr_request: Any
@@ -158,11 +162,14 @@ class _Slot:
         return [(vcr_request, [], [])]
 
     def can_play_response_for(self, vcr_request: Any) -> bool:
-        return self._active().can_answer(self._cleaned(vcr_request))
+        request = self._cleaned(vcr_request)
+        return request is not None and self._active().can_answer(request)
 
     def play_response(self, vcr_request: Any) -> dict[str, Any]:
         request = self._cleaned(vcr_request)
         self._pending = None
+        if request is None:  # the stubs only ask after can_play_response_for said yes
+            raise RuntimeError("harness: asked to replay a request before_record_request dropped")
         return response_to_vcr(self._active().answer(request))
 
     def append(self, vcr_request: Any, vcr_response: Mapping[str, Any]) -> None:

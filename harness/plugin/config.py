@@ -6,17 +6,22 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
+    from harness.cassette.format import Request, Response
     from harness.cassette.scrub import Scrubber, ScrubRules
+    from harness.plugin.matching import Matcher, RequestMatcher
 
 __all__ = [
+    "DEFAULT_MATCH_ON",
     "DRIFT_MODES",
     "RECORD_MODES",
+    "BeforeRecordRequest",
+    "BeforeRecordResponse",
     "CassetteConfig",
     "DriftMode",
     "RecordMode",
@@ -28,6 +33,11 @@ RecordMode = Literal["none", "once", "new_episodes", "all", "rewrite"]
 DriftMode = Literal["warn", "error", "off"]
 RECORD_MODES: tuple[RecordMode, ...] = get_args(RecordMode)
 DRIFT_MODES: tuple[DriftMode, ...] = get_args(DriftMode)
+DEFAULT_MATCH_ON: tuple[str, ...] = ("method", "path", "query", "body")
+"""Exactly :func:`harness.cassette.format.match_key`, the key ``harness replay`` uses."""
+
+BeforeRecordRequest = Callable[["Request"], "Request | None"]
+BeforeRecordResponse = Callable[["Response"], "Response | None"]
 
 
 @dataclass(frozen=True)
@@ -45,18 +55,39 @@ class CassetteConfig:
     offline: bool = False
     """Refuse non-loopback connections while the test runs (``--offline`` does it for the
     whole session)."""
+    offline_allow: tuple[str, ...] = ()
+    """``HOST[:PORT]`` / network entries allowed besides loopback under ``offline``."""
     scrub_headers: tuple[str, ...] = ()
     scrub_query_params: tuple[str, ...] = ()
     scrub_body_fields: tuple[str, ...] = ()
     scrub_patterns: tuple[tuple[str, str], ...] = ()
     """``(placeholder name, regular expression)`` pairs."""
+    match_on: tuple[str, ...] = DEFAULT_MATCH_ON
+    """The request parts that must be equal (:mod:`harness.plugin.matching`): built-in
+    ``method``, ``path``, ``query``, ``uri``, ``body``, ``json``, or registered matcher names."""
+    before_record_request: BeforeRecordRequest | None = None
+    """``f(request) -> request | None``, called on the scrubbed request before it is saved and
+    on every live request before it is matched; None: neither matched nor recorded (the call
+    goes to the server, as in vcrpy)."""
+    before_record_response: BeforeRecordResponse | None = None
+    """``f(response) -> response | None``, called on the scrubbed response before it is saved;
+    None: the interaction is not recorded."""
+    allow_playback_repeats: bool = False
+    """Once the recorded answers to a request are used up, replay the last one again."""
+    assert_all_played: bool = False
+    """Fail a test that passed but left loaded interactions unplayed (not in ``all`` or
+    ``rewrite`` mode, which do not replay)."""
 
     def __post_init__(self) -> None:
         if self.mode not in RECORD_MODES:
             raise ValueError(f"cassette mode {self.mode!r} is not one of {', '.join(RECORD_MODES)}")
         if self.drift not in DRIFT_MODES:
             raise ValueError(f"drift mode {self.drift!r} is not one of {', '.join(DRIFT_MODES)}")
-        for name in ("scrub_headers", "scrub_query_params", "scrub_body_fields"):
+        for name in ("before_record_request", "before_record_response"):
+            hook = getattr(self, name)
+            if hook is not None and not callable(hook):
+                raise ValueError(f"{name} must be a function or None, not {hook!r}")
+        for name in ("scrub_headers", "scrub_query_params", "scrub_body_fields", "offline_allow"):
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, (value,))
@@ -66,6 +97,13 @@ class CassetteConfig:
         pairs = patterns.items() if isinstance(patterns, Mapping) else patterns
         object.__setattr__(self, "scrub_patterns", tuple((str(n), str(p)) for n, p in pairs))
         object.__setattr__(self, "cassette_dir", Path(self.cassette_dir))
+        names: Any = self.match_on
+        object.__setattr__(self, "match_on", (names,) if isinstance(names, str) else tuple(names))
+        if self.offline_allow:
+            from harness.plugin.offline import AllowRule
+
+            for entry in self.offline_allow:
+                AllowRule.parse(entry)  # a bad entry fails here, naming it
 
     def replace(self, **changes: Any) -> CassetteConfig:
         """A copy with ``changes``; an unknown name is a :class:`TypeError` naming it."""
@@ -77,6 +115,13 @@ class CassetteConfig:
                 f"known: {', '.join(sorted(known))}"
             )
         return dataclasses.replace(self, **changes)
+
+    def matcher(self, extra: Mapping[str, Matcher] | None = None) -> RequestMatcher:
+        """``match_on`` resolved (``extra``: matchers from the ``pytest_harness_matchers``
+        hook); an unknown name is a :class:`ValueError`."""
+        from harness.plugin.matching import RequestMatcher
+
+        return RequestMatcher.build(self.match_on, extra)
 
     def scrub_rules(self) -> ScrubRules:
         """The user's additions to the built-in scrub rules."""

@@ -19,13 +19,21 @@ import json
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.cassette.format import Cassette, Interaction, Request, Response, differing_parts
+from harness.cassette.format import (
+    Accept,
+    Cassette,
+    Interaction,
+    Request,
+    Response,
+    differing_parts,
+)
 from harness.cassette.scrub import Scrubber, clean_interaction, clean_request
-from harness.plugin.config import CassetteConfig, RecordMode, scrubber_for
+from harness.plugin.config import DEFAULT_MATCH_ON, CassetteConfig, RecordMode, scrubber_for
+from harness.plugin.matching import Matcher, MatcherError, RequestMatcher
 
 if sys.platform != "win32":
     import fcntl
@@ -62,7 +70,9 @@ class Recording:
     misses: list[str] = field(default_factory=list)
     drift_errors: list[str] = field(default_factory=list)
     existed: bool = False
+    matcher: RequestMatcher = field(default_factory=lambda: RequestMatcher.build(DEFAULT_MATCH_ON))
     _scrubber: Scrubber = field(default_factory=Scrubber, repr=False)
+    _repeatable: dict[Hashable, list[Interaction]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(
@@ -72,20 +82,24 @@ class Recording:
         *,
         rerecord_command: str,
         scrubber: Scrubber | None = None,
+        matchers: Mapping[str, Matcher] | None = None,
     ) -> Recording:
         """Load ``path`` (unless the mode re-records from scratch); a broken file raises
-        :class:`CassetteError`."""
+        :class:`CassetteError`, an unknown ``match_on`` name a :class:`ValueError`."""
+        matcher = config.matcher(matchers)
         existed = path.is_file()
         if existed and config.mode != "rewrite":
             loaded = Cassette.load(path)
         else:
             loaded = Cassette(path=path)
+        loaded.key = matcher.key
         return cls(
             path=path,
             config=config,
             rerecord_command=rerecord_command,
             loaded=loaded,
             existed=existed,
+            matcher=matcher,
             _scrubber=scrubber or scrubber_for(config),
         )
 
@@ -127,36 +141,83 @@ class Recording:
 
     # ----------------------------------------------------------------- what the stubs ask
 
-    def clean(self, live: Request) -> Request:
-        """``live`` scrubbed in place as it would be recorded, so that it matches."""
-        return clean_request(live, self._scrubber, in_place=True)
+    @property
+    def needs_headers(self) -> bool:
+        """Whether matching looks at headers (a ``before_record_request`` hook or a user
+        matcher may); by default it does not, and live headers are not converted."""
+        return self.config.before_record_request is not None or bool(self.matcher.matchers)
+
+    def clean(self, live: Request) -> Request | None:
+        """``live`` scrubbed in place as it would be recorded, then ``before_record_request``
+        (None: the hook drops it: neither matched nor recorded, it goes to the server)."""
+        cleaned = clean_request(live, self._scrubber, in_place=True)
+        hook = self.config.before_record_request
+        return cleaned if hook is None else hook(cleaned)
+
+    def _accept(self, request: Request) -> Accept | None:
+        return self.matcher.accepts(request)
+
+    def _repeat(self, request: Request) -> Interaction | None:
+        """Under ``allow_playback_repeats``: the last played answer to this request."""
+        if not self.config.allow_playback_repeats:
+            return None
+        accept = self._accept(request)
+        for interaction in reversed(self._repeatable.get(self.loaded.key(request), ())):
+            if accept is None or accept(interaction.request):
+                return interaction
+        return None
 
     def can_answer(self, request: Request) -> bool:
         """Whether a recorded response answers the (cleaned) request; a miss in a mode that
         may not record raises :class:`CassetteMissError` before anything is sent."""
-        if self.config.mode not in ("all", "rewrite") and self.loaded.can_play(request):
-            return True
-        if self.can_record:
-            return False
-        message = self.explain_miss(request)
+        try:
+            if self.config.mode not in ("all", "rewrite") and (
+                self.loaded.can_play(request, self._accept(request)) or self._repeat(request)
+            ):
+                return True
+            if self.can_record:
+                return False
+            message = self.explain_miss(request)
+        except MatcherError as exc:
+            message = f"harness cassette {self.path}: {exc}"
         self.misses.append(message)
         raise CassetteMissError(message)
 
     def answer(self, request: Request) -> Response:
         """The next recorded response to the (cleaned) request, marked played."""
-        interaction = self.loaded.play(request)
+        interaction = self.loaded.play(request, self._accept(request)) or self._repeat(request)
         if interaction is None:  # the stubs only ask after can_answer said yes
             raise CassetteMissError(self.explain_miss(request))
+        self._repeatable.setdefault(self.loaded.key(request), []).append(interaction)
         self.played.append(interaction)
         self._check_drift(interaction, len(self.played) - 1, "replayed")
         return interaction.response
 
     def record(self, raw: Interaction) -> None:
         """Keep a live interaction, cleaned, to be saved when the test ends."""
-        interaction = clean_interaction(raw, self._scrubber)
+        interaction = self._before_record(clean_interaction(raw, self._scrubber))
+        if interaction is None:
+            return
         self.recorded.append(interaction)
         number = len(self.loaded.interactions) + len(self.recorded) - 1
         self._check_drift(interaction, number, "recorded")
+
+    def _before_record(self, interaction: Interaction) -> Interaction | None:
+        """The user's hooks on the scrubbed interaction; scrubbed again after them, so a hook
+        cannot put a credential back."""
+        request_hook = self.config.before_record_request
+        response_hook = self.config.before_record_response
+        if request_hook is None and response_hook is None:
+            return interaction
+        request: Request | None = interaction.request
+        if request_hook is not None:
+            request = request_hook(interaction.request)
+        response: Response | None = interaction.response
+        if request is not None and response_hook is not None:
+            response = response_hook(interaction.response)
+        if request is None or response is None:
+            return None
+        return clean_interaction(Interaction(request, response), self._scrubber)
 
     # ----------------------------------------------------------------- drift
 
@@ -198,12 +259,13 @@ class Recording:
             "Request:",
             *_indented_request(request),
         ]
-        if self.loaded.has_recorded(request):
+        if self.loaded.has_recorded(request, self._accept(request)):
             lines += [
                 "",
                 "An identical request was recorded but has already been played: identical "
                 "requests replay once each, in recorded order. This test sends it more often "
-                "than when it was recorded.",
+                "than when it was recorded (allow_playback_repeats=True replays the last "
+                "answer again).",
             ]
         else:
             nearest = self.loaded.nearest(request)
@@ -225,6 +287,25 @@ class Recording:
         return "\n".join(lines)
 
     # ----------------------------------------------------------------- saving
+
+    def explain_unplayed(self) -> str:
+        """Under ``assert_all_played``: the interactions the test did not use, or ``""``."""
+        unplayed = self.unplayed()
+        if not unplayed or self.config.mode in ("all", "rewrite"):
+            return ""
+        numbers = {id(i): n for n, i in enumerate(self.loaded.interactions)}
+        lines = [
+            f"harness cassette: {len(unplayed)} of {len(self.loaded.interactions)} recorded "
+            f"interaction(s) in {self.path} were not played (assert_all_played):",
+            *(f"  #{numbers[id(i)]}: {i.request.method} {i.request.target}" for i in unplayed[:10]),
+        ]
+        if len(unplayed) > 10:
+            lines.append(f"  ... and {len(unplayed) - 10} more")
+        lines.append(
+            "The code under test no longer sends them: re-record the cassette "
+            f"({self.rerecord_command}) or drop assert_all_played for this test."
+        )
+        return "\n".join(lines)
 
     def save(self, written_this_session: set[Path] | None = None) -> Path | None:
         """Write what was recorded, atomically, under a lock on the cassette directory (xdist
