@@ -252,3 +252,40 @@ def test_bad_bodies_are_400s_with_param(harness_emulator: RunningEmulator) -> No
         assert response.status_code == 400, (path, response.text)
         assert text in response.json()["error"]["message"]
         assert spec_errors("ErrorResponse", response.json(), full=True) == []
+
+
+def test_lenient_serves_placeholder_ids_and_default_refuses_them() -> None:
+    with running_emulator(lenient=True) as lenient:
+        client = lenient.client()
+        for _ in range(2):  # a placeholder run is fresh on every request
+            run = client.beta.threads.runs.submit_tool_outputs(
+                "run_id", thread_id="thread_id", tool_outputs=[{}]
+            )
+            assert run.status == "queued"
+            assert client.beta.threads.runs.cancel("run_id", thread_id="thread_id").id == "run_id"
+        created = client.beta.threads.runs.create("thread_id", assistant_id="assistant_id")
+        again = client.beta.threads.runs.create("thread_id", assistant_id="assistant_id")
+        assert created.id != again.id
+        clamped = client.beta.assistants.list(limit=0, after="after")  # the adopted one
+        assert [a.id for a in clamped.data] == ["assistant_id"]
+    with (
+        running_emulator() as strict,
+        pytest.raises(openai.NotFoundError, match="No thread found with id"),
+    ):
+        strict.client().beta.threads.runs.cancel("run_id", thread_id="thread_id")
+
+
+def test_cli_scenario_file_errors_are_one_line_exit_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"scenarios": [{"path": ["in_progress", "done"]}]}')
+    result = CliRunner().invoke(main, ["emulate", "--scenario", str(bad), "--list"])
+    assert result.exit_code == 2
+    assert f"{bad}: scenario 0, path.1" in result.output
+    good = tmp_path / "good.json"
+    good.write_text('[{"reply": "ok"}]')
+    listed = CliRunner().invoke(main, ["emulate", "--scenario", str(good), "--list"])
+    assert listed.exit_code == 0, listed.output
