@@ -25,11 +25,12 @@ if TYPE_CHECKING:
 def _input_errors(command: str) -> Iterator[None]:
     """The one error path for bad input: a one-line message naming the file, exit 2."""
     from harness.cassette.format import CassetteError
+    from harness.tools.importers import ImportInputError
     from harness.tools.regenerate import RegenerateError
 
     try:
         yield
-    except (CassetteError, RegenerateError) as exc:
+    except (CassetteError, RegenerateError, ImportInputError) as exc:
         click.echo(f"harness {command}: {exc}", err=True)
         click.get_current_context().exit(2)
     except OSError as exc:
@@ -237,19 +238,26 @@ def regenerate(paths: tuple[str, ...], target: str | None, api_key_env: str, dry
       harness regenerate cassettes/ --dry-run
       OPENAI_API_KEY=... harness regenerate cassettes/ --target http://127.0.0.1:8000
     """
-    from harness.tools.regenerate import RegenerateError, api_key_from_env
+    from harness.tools.regenerate import RegenerateError, api_key_from_env, check_target
     from harness.tools.regenerate import regenerate as run
     from harness.tools.verify import load_cassettes
 
     with _input_errors("regenerate"):
-        cassettes = load_cassettes(paths)
-        total = sum(len(c.interactions) for c in cassettes)
+        if target is not None:
+            check_target(target)
         key = api_key_from_env(api_key_env) if target else None
         if target and not key:
             raise RegenerateError(
-                f"${api_key_env} is not set; export the key for {target} or name another "
+                f"${api_key_env} is not set; export the key for the target or name another "
                 "variable with --api-key-env"
             )
+        if key and not all(32 < ord(c) < 127 for c in key):
+            raise RegenerateError(
+                f"${api_key_env} holds a character an HTTP header cannot carry (a space, "
+                "newline or non-ASCII character); export the key alone"
+            )
+        cassettes = load_cassettes(paths)
+        total = sum(len(c.interactions) for c in cassettes)
         if sys.stderr.isatty():
             with click.progressbar(length=total, label="regenerating", file=sys.stderr) as bar:
                 results = run(
@@ -276,6 +284,54 @@ def regenerate(paths: tuple[str, ...], target: str | None, api_key_env: str, dry
     )
     if counts["failed"]:
         click.get_current_context().exit(1)
+
+
+@main.command("import")
+@click.argument("sources", nargs=-1, required=True, metavar="SRC...")
+@click.option(
+    "-o",
+    "--output",
+    default="cassettes",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory the harness cassettes are written to.",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would be written; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of lines.")
+def import_(sources: tuple[str, ...], output: str, dry_run: bool, as_json: bool) -> None:
+    """Convert vcrpy / pytest-recording (YAML, JSON), go-vcr and HAR files to harness
+    cassettes: scrubbed, volatile headers dropped, JSON bodies as data, drift checked.
+
+    Directories are searched for *.yaml, *.yml, *.json and *.har. pytest-recording's
+    <tests>/cassettes/<module>/<test>.yaml becomes OUT/<module>/<test>.json, where the plugin
+    looks for it. Unreadable input writes nothing and exits 2.
+
+    \b
+    Example:
+      harness import tests/cassettes -o cassettes --dry-run
+      harness import recording.har old-go-tests/fixtures -o cassettes/imported
+    """
+    from harness.tools.importers import import_paths
+
+    with _input_errors("import"):
+        reports = import_paths(sources, output, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
+    else:
+        for report in reports:
+            for line in report.lines():
+                click.echo(line)
+    kept = sum(r.kept for r in reports)
+    skipped = sum(len(r.skipped) for r in reports)
+    removed = sum(sum(r.credentials.values()) for r in reports)
+    drift = sum(len(r.drift) for r in reports)
+    verb = "would write" if dry_run else "wrote"
+    written = sum(r.status in ("written", "would write") for r in reports)
+    click.echo(
+        f"harness import: {len(reports)} file(s), {verb} {written}; {kept} interaction(s) kept, "
+        f"{skipped} skipped, {removed} credential(s) removed, {drift} drift problem(s)",
+        err=True,
+    )
 
 
 # --------------------------------------------------------------------------- generate

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import httpx2
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -56,6 +57,7 @@ VALIDATORS = {
 ROUTE_TEMPLATES = {route.template for route in ROUTES}
 
 id_text = st.text(alphabet="abcdefghijkXYZ0123456789_-.~ %:", max_size=12)
+junk_segment = st.text(alphabet="abcdefghijkXYZ0123456789_-.~ %:", min_size=1, max_size=12)
 thread_ids = st.one_of(st.sampled_from(THREAD_IDS), id_text.map(lambda s: "thread_" + s), id_text)
 run_ids = st.one_of(
     st.sampled_from([rid for _, rid in RUN_PAIRS]), id_text.map(lambda s: "run_" + s), id_text
@@ -104,7 +106,9 @@ def paths(draw: st.DrawFn) -> str:
     elif kind == "harness":
         path = "/v1/_harness/" + draw(st.sampled_from(["objects", "reset", "other", ""]))
     else:
-        path = (prefix or "/x") + "/" + "/".join(draw(st.lists(id_text, max_size=5)))
+        # Non-empty segments: "//x" would be a network-path reference (host "x"), which the
+        # client refuses to send, not a path the emulator gets to answer.
+        path = prefix + "/" + "/".join(draw(st.lists(junk_segment, max_size=5)))
     if prefix == "/openai":
         query = draw(
             st.sampled_from(["?api-version=2024-05-01-preview"] * 4 + ["", "?api-version="])
@@ -225,6 +229,7 @@ def test_every_route_has_a_response_schema() -> None:
     assert len(SCHEMAS) == len(ROUTES)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     adopt=st.booleans(),

@@ -12,10 +12,7 @@ import pytest
 pytest.importorskip("openai")
 
 
-@pytest.fixture(autouse=True)
-def _not_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The downstream runs choose their mode explicitly; CI=true would default them to none."""
-    monkeypatch.delenv("CI", raising=False)
+pytestmark = pytest.mark.usefixtures("not_on_ci")
 
 
 DOWNSTREAM = """
@@ -115,6 +112,7 @@ def _files(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_record_replay_offline_and_rerecord_byte_identical(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_downstream=DOWNSTREAM)
     recorded = pytester.runpytest("-p", "no:randomly", "--cassette-mode=once")

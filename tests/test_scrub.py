@@ -57,10 +57,11 @@ def test_clean_interaction_redacts_every_position_and_drops_volatile_headers() -
     }
     assert request.query == [("api-version", "2024-05-01-preview"),
                              ("api-key", "<REDACTED:api-key>")]  # fmt: skip
-    assert request.json == {"metadata": {"note": "key <REDACTED:openai-key>"},
+    # The key was learned from the authorization header, so its echo is named after it.
+    assert request.json == {"metadata": {"note": "key <REDACTED:authorization>"},
                             "client_secret": "<REDACTED:client_secret>", "n": 1}  # fmt: skip
     body = cleaned.response.json
-    assert body["error"]["message"] == "Incorrect API key provided: <REDACTED:openai-key>"
+    assert body["error"]["message"] == "Incorrect API key provided: <REDACTED:authorization>"
     assert set(body["echo"].values()) == {"<REDACTED:authorization>", "<REDACTED:x-api-key>",
                                           "<REDACTED:cookie>"}  # fmt: skip
     assert cleaned.response.headers == {"content-type": "application/json",

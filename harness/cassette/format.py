@@ -31,7 +31,10 @@ import binascii
 import contextlib
 import json
 import os
+import re
+import sys
 import tempfile
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -46,12 +49,14 @@ __all__ = [
     "Cassette",
     "CassetteError",
     "Interaction",
+    "MatchKey",
     "Message",
     "Request",
     "Response",
     "atomic_write_text",
     "iter_cassette_files",
     "match_key",
+    "remove_leftovers",
 ]
 
 CASSETTE_FORMAT = "assistants-harness/cassette"
@@ -59,6 +64,24 @@ CASSETTE_VERSION = 1
 CASSETTE_SUFFIX = ".json"
 
 MatchKey = tuple[str, str, tuple[tuple[str, str], ...], str]
+
+# What HTTP can carry: rejected when a cassette is loaded, not when a server sends it.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+_PATH = re.compile(r"/[\x21-\x7e]*")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(value: str) -> str:
+    return repr(value[:40] + ("..." if len(value) > 40 else ""))
 
 
 class CassetteError(ValueError):
@@ -133,6 +156,17 @@ class Message:
             isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
         ):
             raise ValueError(f"{where}.headers must be an object of strings")
+        for name, value in headers.items():
+            if not _TOKEN.fullmatch(name):
+                raise ValueError(
+                    f"{where}.headers: name {_shown(name)} cannot be sent (only letters, digits "
+                    "and !#$%&'*+.^_`|~-)"
+                )
+            if not _HEADER_VALUE.fullmatch(value):
+                raise ValueError(
+                    f"{where}.headers.{name}: value cannot be sent (a newline, control or "
+                    "non-ASCII character); fix the value"
+                )
         self.headers = headers
         bodies = [k for k in ("json", "text", "base64") if k in data]
         if len(bodies) > 1:
@@ -142,6 +176,8 @@ class Message:
         elif "text" in data:
             if not isinstance(data["text"], str):
                 raise ValueError(f"{where}.text must be a string")
+            if not _encodable(data["text"]):
+                raise ValueError(f"{where}.text holds a lone surrogate; it cannot be sent")
             self.text = data["text"]
         elif "base64" in data:
             if not isinstance(data["base64"], str):
@@ -175,13 +211,22 @@ class Request(Message):
         method, path, query = data.get("method"), data.get("path"), data.get("query", [])
         if not isinstance(method, str) or not method:
             raise ValueError(f"{where}.method must be a non-empty string")
+        if not _TOKEN.fullmatch(method):
+            raise ValueError(f"{where}.method {_shown(method)} is not an HTTP method")
         if not isinstance(path, str) or not path.startswith("/"):
             raise ValueError(f"{where}.path must be a string starting with '/'")
+        if not _PATH.fullmatch(path):
+            raise ValueError(
+                f"{where}.path cannot be sent (a space, control or non-ASCII character); "
+                "percent-encode it"
+            )
         if not isinstance(query, list) or not all(
             isinstance(p, list) and len(p) == 2 and all(isinstance(s, str) for s in p)
             for p in query
         ):
             raise ValueError(f"{where}.query must be a list of [name, value] string pairs")
+        if not all(_encodable(s) for pair in query for s in pair):
+            raise ValueError(f"{where}.query holds a lone surrogate; it cannot be sent")
         request = cls(method=method.upper(), path=path, query=[(k, v) for k, v in query])
         request._body_from_dict(data, where)
         return request
@@ -213,10 +258,17 @@ class Response(Message):
         status, reason = data.get("status"), data.get("reason", "")
         if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
             raise ValueError(f"{where}.status must be an HTTP status code (100-599)")
-        if not isinstance(reason, str):
-            raise ValueError(f"{where}.reason must be a string")
+        if status < 200:
+            raise ValueError(
+                f"{where}.status {status} is informational (1xx); a server cannot send it as "
+                "the answer to a request"
+            )
+        if not isinstance(reason, str) or not _HEADER_VALUE.fullmatch(reason):
+            raise ValueError(f"{where}.reason must be a string of printable ASCII")
         response = cls(status=status, reason=reason)
         response._body_from_dict(data, where)
+        if status in (204, 304) and any(k in data for k in ("json", "text", "base64")):
+            raise ValueError(f"{where}: a {status} response cannot have a body; remove it")
         return response
 
 
@@ -290,10 +342,36 @@ class Cassette:
                 f"not valid JSON: {exc.msg} (column {exc.colno}); fix the file or re-record it",
                 line=exc.lineno,
             ) from None
+        except RecursionError:
+            raise CassetteError(
+                where, "JSON nested too deeply to read; fix the file or re-record it"
+            ) from None
+        except ValueError:  # a number beyond Python's digit limit
+            raise CassetteError(
+                where, "not valid JSON: a number with too many digits; fix the file or re-record it"
+            ) from None
         try:
-            return cls.from_dict(data, path=path)
+            cassette = cls.from_dict(data, path=path)
+            if _SURROGATE_ESCAPE.search(text):
+                cassette._check_bodies_encode()
         except ValueError as exc:
             raise CassetteError(where, f"{exc}; fix the file or re-record it") from None
+        except RecursionError:
+            raise CassetteError(
+                where, "a body nested too deeply to send; fix the file or re-record it"
+            ) from None
+        return cassette
+
+    def _check_bodies_encode(self) -> None:
+        for number, interaction in enumerate(self.interactions):
+            for part in ("request", "response"):
+                try:
+                    getattr(interaction, part).body_bytes  # noqa: B018
+                except UnicodeEncodeError:
+                    raise ValueError(
+                        f"interactions[{number}].{part}.json holds a lone surrogate; it cannot "
+                        "be sent"
+                    ) from None
 
     @classmethod
     def from_dict(cls, data: object, *, path: Path | None = None) -> Cassette:
@@ -364,7 +442,11 @@ class Cassette:
 
     def play(self, request: Request) -> Interaction | None:
         """The first unplayed interaction matching ``request``, now marked played; or None."""
-        queue = self._lookup().get(match_key(request))
+        return self.play_key(match_key(request))
+
+    def play_key(self, key: MatchKey) -> Interaction | None:
+        """:meth:`play` for a request whose :func:`match_key` is already known."""
+        queue = self._lookup().get(key)
         if not queue:
             return None
         number = queue.popleft()
@@ -376,9 +458,9 @@ class Cassette:
         return bool(self._lookup().get(match_key(request)))
 
     def has_recorded(self, request: Request) -> bool:
-        """Whether any interaction, played or not, matches ``request``."""
-        key = match_key(request)
-        return any(match_key(i.request) == key for i in self.interactions)
+        """Whether any interaction, played or not, matches ``request`` (the index keeps the key
+        of every recorded request: playing empties its queue, never removes it)."""
+        return match_key(request) in self._lookup()
 
     @property
     def play_count(self) -> int:
@@ -436,7 +518,10 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     torn one: a temp file in the same directory, fsync, then an atomic rename."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    remove_leftovers(target)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.{os.getpid()}.", suffix=_TEMP_SUFFIX, dir=target.parent
+    )
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -447,6 +532,46 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+_TEMP_SUFFIX = ".tmp"
+_STALE_SECONDS = 600
+
+
+def remove_leftovers(target: Path) -> list[Path]:
+    """Delete temp files a killed writer of ``target`` left behind (``.NAME.PID.*.tmp`` whose
+    process is gone; an unnamed one older than ten minutes). Returns what was removed."""
+    removed = []
+    for candidate in target.parent.glob(f".{glob_escape(target.name)}.*{_TEMP_SUFFIX}"):
+        owner = candidate.name[len(target.name) + 2 :].split(".", 1)[0]
+        try:
+            if owner.isdigit():
+                if int(owner) == os.getpid() or _alive(int(owner)):
+                    continue
+            elif time.time() - candidate.stat().st_mtime < _STALE_SECONDS:
+                continue
+            candidate.unlink()
+        except OSError:
+            continue
+        removed.append(candidate)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob metacharacters made literal."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":  # pragma: no cover - os.kill would terminate it there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def iter_cassette_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:

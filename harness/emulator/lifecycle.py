@@ -200,13 +200,15 @@ def cancel(store: Store, run: JSON) -> list[Change]:
         plan = store.plans.get(run["id"]) or _plan_for_seeded(store, run)
         plan.path = ["cancelled"]
         run["status"] = "cancelling"
+        now = store.tick()
+        run["started_at"] = run["started_at"] or min(now, run["expires_at"] or now)
         run["required_action"] = None
         return [_change(run, "thread.run.cancelling")]
 
 
 def submit_tool_outputs(store: Store, run: JSON, outputs: list[JSON]) -> list[Change]:
     """Answer the run's tool calls (each exactly once): the tool step completes with the
-    outputs and the run is ``queued`` again."""
+    outputs and the run is ``in_progress`` again (its next tick is the outcome)."""
     with store.lock:
         if run["status"] != "requires_action":
             raise EmulatorError(
@@ -232,9 +234,12 @@ def submit_tool_outputs(store: Store, run: JSON, outputs: list[JSON]) -> list[Ch
                 call["function"]["output"] = answers.get(call["id"], "")
             _close_step(step, "completed", now, run)
             changes.append(_change(step, "thread.run.step.completed"))
-        run["status"] = "queued"
+        # Back to in_progress at once: the rules keep started_at null only while queued.
+        if plan.path[:1] == ["in_progress"]:
+            plan.path.pop(0)
+        run["status"] = "in_progress"
         run["required_action"] = None
-        changes.append(_change(run, "thread.run.queued"))
+        changes.append(_change(run, "thread.run.in_progress"))
         return changes
 
 

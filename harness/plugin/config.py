@@ -9,9 +9,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from harness.cassette.scrub import Scrubber, ScrubRules
+if TYPE_CHECKING:
+    from harness.cassette.scrub import Scrubber, ScrubRules
 
 __all__ = [
     "DRIFT_MODES",
@@ -79,6 +80,8 @@ class CassetteConfig:
 
     def scrub_rules(self) -> ScrubRules:
         """The user's additions to the built-in scrub rules."""
+        from harness.cassette.scrub import ScrubRules
+
         return ScrubRules.from_options(
             headers=self.scrub_headers,
             query_params=self.scrub_query_params,
@@ -90,6 +93,8 @@ class CassetteConfig:
 @functools.lru_cache(maxsize=32)
 def scrubber_for(config: CassetteConfig) -> Scrubber:
     """One scrubber per configuration (compiling its patterns once, not once per test)."""
+    from harness.cassette.scrub import Scrubber
+
     return Scrubber(config.scrub_rules())
 
 

@@ -30,11 +30,15 @@ from harness.plugin.config import CassetteConfig, RecordMode, scrubber_for
 if sys.platform != "win32":
     import fcntl
 
-__all__ = ["CassetteMissError", "HarnessDriftWarning", "Recording"]
+__all__ = ["CassetteMissError", "HarnessCassetteMovedWarning", "HarnessDriftWarning", "Recording"]
 
 
 class HarnessDriftWarning(UserWarning):
     """A recorded or replayed response departs from the Run/Thread models."""
+
+
+class HarnessCassetteMovedWarning(UserWarning):
+    """Cassettes were found where an older version kept them (keyed on the module's stem)."""
 
 
 class CassetteMissError(Exception):

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from harness.cassette.format import Cassette, Interaction, Request, Response
-from harness.cassette.scrub import clean_interaction, is_placeholder
+from harness.cassette.scrub import Scrubber, Secrets, clean_interaction, is_placeholder
 
 Prepare = Callable[[Cassette], None]
 
@@ -173,10 +173,16 @@ def regenerate_cassette(
     old_text = cassette.dumps()
     fresh: list[Interaction] = []
     changes: list[str] = []
+    # The key sent is a secret of every interaction, whatever it looks like: a backend that
+    # echoes it ("Incorrect API key provided: ...") must not put it in the file.
+    secrets = Secrets()
+    secrets.learn_header("authorization", f"Bearer {key}")
+    secrets.values.setdefault(key, "api-key")
+    scrubber = Scrubber()
     try:
         for number, interaction in enumerate(cassette.interactions):
             response = _send(client, base, interaction.request, key)
-            new = clean_interaction(Interaction(interaction.request, response))
+            new = clean_interaction(Interaction(interaction.request, response), scrubber, secrets)
             fresh.append(new)
             change = _describe_change(number, interaction, new)
             if change:
@@ -184,7 +190,7 @@ def regenerate_cassette(
             if on_interaction is not None:
                 on_interaction()
     except _http_error() as exc:
-        reason = str(exc) or type(exc).__name__
+        reason = scrubber.scrub_text(str(exc) or type(exc).__name__, secrets)
         return FileResult(
             cassette.path,
             "failed",
@@ -246,8 +252,7 @@ def _target(target: str | None, key: str | None) -> Iterator[tuple[str, str, Pre
         with serve(app) as base:
             yield base, EMULATOR_KEY, prepare
         return
-    if not target.startswith(("http://", "https://")):
-        raise RegenerateError(f"--target {target!r} is not an http:// or https:// URL")
+    check_target(target)
     if not key:
         raise RegenerateError("no API key for --target; set the variable named by --api-key-env")
     yield target, key, lambda cassette: None
@@ -278,6 +283,37 @@ def regenerate(
                 )
             )
     return results
+
+
+def check_target(target: str) -> None:
+    """A :class:`RegenerateError` unless ``target`` is ``http(s)://host[:port][/prefix]``.
+    The message never repeats a user name or password the URL holds."""
+    from urllib.parse import urlsplit
+
+    shown = Scrubber().scrub_text(target)
+    try:
+        parts = urlsplit(target)
+        port = parts.port
+    except ValueError:
+        raise RegenerateError(
+            f"--target {shown!r} is not a valid URL; give scheme://host[:port]"
+        ) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RegenerateError(
+            f"--target {shown!r} is not an http:// or https:// URL with a host; "
+            "give scheme://host[:port]"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise RegenerateError(
+            f"--target {shown!r} holds a user name or password; put the key in the "
+            "variable named by --api-key-env instead"
+        )
+    if parts.query or parts.fragment or any(c.isspace() or ord(c) < 32 for c in target):
+        raise RegenerateError(
+            f"--target {shown!r} has a query, fragment or space; give scheme://host[:port]"
+        )
+    if port == 0:
+        raise RegenerateError(f"--target {shown!r}: port 0 cannot be connected to")
 
 
 def api_key_from_env(name: str) -> str | None:

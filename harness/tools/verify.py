@@ -14,8 +14,7 @@ drift values are scrubbed before they are shown.
 
 from __future__ import annotations
 
-import base64
-import binascii
+import json
 import os
 import re
 from collections.abc import Iterable
@@ -30,10 +29,9 @@ from harness.cassette.format import (
     Cassette,
     CassetteError,
     Interaction,
-    Message,
     iter_cassette_files,
 )
-from harness.cassette.scrub import Scrubber
+from harness.cassette.scrub import Scrubber, Secrets
 
 __all__ = [
     "Problem",
@@ -165,42 +163,21 @@ class Report:
 # --------------------------------------------------------------------------- credentials
 
 
-def _message_credentials(scrubber: Scrubber, message: Message, where: str) -> list[tuple[str, str]]:
-    found = scrubber.find_in_headers(message.headers, f"{where}.headers")
-    if message.has_json:
-        found += scrubber.find_in_json(message.json, f"{where}.json")
-    elif message.text is not None:
-        found += scrubber.find_in_text(message.text, f"{where}.text")
-    elif message.base64 is not None:
-        try:
-            raw = base64.b64decode(message.base64)
-        except (binascii.Error, ValueError):
-            raw = b""
-        found += scrubber.find_in_text(raw.decode("latin-1"), f"{where}.base64")
-    return [(f.where, f"{f.kind} ({f.preview})") for f in found]
-
-
 def interaction_credentials(
-    interaction: Interaction, scrubber: Scrubber | None = None
+    interaction: Interaction, scrubber: Scrubber | None = None, secrets: Secrets | None = None
 ) -> list[tuple[str, str]]:
-    """``(field, description)`` for every credential in one interaction."""
+    """``(field, description)`` for every place the scrubber would change in one interaction
+    (``secrets``: what earlier interactions of the same cassette taught)."""
     scrubber = scrubber or Scrubber()
-    request = interaction.request
-    found = [
-        (f.where, f"{f.kind} ({f.preview})")
-        for f in scrubber.find_in_query(request.query, "request.query")
-    ]
-    found += _message_credentials(scrubber, request, "request")
-    found += _message_credentials(scrubber, interaction.response, "response")
-    return found
+    return [(f.where, f"{f.kind} ({f.preview})") for f in scrubber.findings(interaction, secrets)]
 
 
-def _raw_credentials(scrubber: Scrubber, text: str) -> list[tuple[str, str, str]]:
-    """``(field, kind, description)`` for key-shaped strings in raw text, by line."""
+def _raw_credentials(scrubber: Scrubber, text: str) -> list[tuple[str, str]]:
+    """``(field, description)`` for what the scrubber would change in raw text, by line."""
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         for finding in scrubber.find_in_text(line, f"line {number}"):
-            found.append((finding.where, finding.kind, f"{finding.kind} ({finding.preview})"))
+            found.append((finding.where, f"{finding.kind} ({finding.preview})"))
     return found
 
 
@@ -209,21 +186,30 @@ def _scan_file(path: Path, scrubber: Scrubber) -> list[Problem]:
         raw = path.read_bytes()
     except OSError as exc:
         raise CassetteError(path, f"cannot read: {exc.strerror}; check the path") from None
-    text = raw.decode("utf-8", "replace")
-    problems: list[Problem] = []
-    seen: set[str] = set()
     try:
         cassette = Cassette.from_bytes(raw, path=path)
     except CassetteError:
-        cassette = None
-    if cassette is not None:
-        for number, interaction in enumerate(cassette.interactions):
-            for where, description in interaction_credentials(interaction, scrubber):
-                seen.add(description)
-                problems.append(Problem(str(path), number, where, "credential", description))
-    for where, _kind, description in _raw_credentials(scrubber, text):
-        if description not in seen:
-            problems.append(Problem(str(path), None, where, "credential", description))
+        # Not a cassette: every line, as text (bytes that are not UTF-8 one character each,
+        # so a key between binary bytes is still found).
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        return [
+            Problem(str(path), None, where, "credential", description)
+            for where, description in _raw_credentials(scrubber, text)
+        ]
+    problems: list[Problem] = []
+    secrets = Secrets()
+    for number, interaction in enumerate(cassette.interactions):
+        for where, description in interaction_credentials(interaction, scrubber, secrets):
+            problems.append(Problem(str(path), number, where, "credential", description))
+    # Whatever else the document holds (notes, comments a tool added).
+    document = json.loads(raw)
+    rest = {k: v for k, v in document.items() if k != "interactions"}
+    for finding in scrubber.find_in_json(rest, "$"):
+        description = f"{finding.kind} ({finding.preview})"
+        problems.append(Problem(str(path), None, finding.where, "credential", description))
     return problems
 
 
