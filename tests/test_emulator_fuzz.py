@@ -108,7 +108,7 @@ def paths(draw: st.DrawFn) -> str:
     else:
         # Non-empty segments: "//x" would be a network-path reference (host "x"), which the
         # client refuses to send, not a path the emulator gets to answer.
-        path = prefix + "/" + "/".join(draw(st.lists(junk_segment, max_size=5)))
+        path = (prefix or "/x") + "/" + "/".join(draw(st.lists(junk_segment, max_size=5)))
     if prefix == "/openai":
         query = draw(
             st.sampled_from(["?api-version=2024-05-01-preview"] * 4 + ["", "?api-version="])

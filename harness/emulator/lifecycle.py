@@ -200,8 +200,9 @@ def cancel(store: Store, run: JSON) -> list[Change]:
         plan = store.plans.get(run["id"]) or _plan_for_seeded(store, run)
         plan.path = ["cancelled"]
         run["status"] = "cancelling"
-        now = store.tick()
-        run["started_at"] = run["started_at"] or min(now, run["expires_at"] or now)
+        if run["started_at"] is None:  # a queued run starts in order to cancel
+            # a seeded run's expires_at can lie before the emulator's clock; stay inside it
+            run["started_at"] = min(store.tick(), run["expires_at"] or store.clock)
         run["required_action"] = None
         return [_change(run, "thread.run.cancelling")]
 
