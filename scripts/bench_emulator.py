@@ -1,24 +1,35 @@
-"""Modify-run throughput of the emulator, side by side, in one run.
+"""The emulator, measured side by side in one run.
 
-    python scripts/bench_emulator.py [--requests 300]
+    python scripts/bench_emulator.py [--requests 300] [--runs 100] [--threads 100000]
 
-Compares the same modify-run request sent (1) in-process through httpx2's ASGI transport,
-(2) over loopback HTTP with a plain httpx2 client, and (3) over loopback HTTP through the
-official SDK, and prints ms per request and ratios to the in-process figure.
+1. Modify-run throughput: the same request (1) in-process through httpx2's ASGI transport,
+   (2) over loopback HTTP with httpx2, (3) over loopback HTTP through the official SDK.
+2. Whole runs through the SDK on loopback: ``create_and_poll`` (queued -> completed) and
+   ``create_and_poll`` + ``submit_tool_outputs_and_poll`` (requires_action -> completed),
+   ms per complete run, beside one SDK modify-run request.
+3. Store scale: ``--threads`` threads with a run and a message each, memory per
+   thread+run+message beyond their JSON, and a ``limit=100`` list page on a small and on
+   the big store (O(page): the ratio stays near 1).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import json
 import time
+import tracemalloc
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import httpx2
 import openai
 
-from harness.emulator import create_app, running_emulator
+from harness.emulator import create_app, json_copy, running_emulator
+from harness.emulator.pages import PageQuery
+from harness.emulator.store import Store
 
 HEADERS = {"authorization": "Bearer sk-test-not-a-real-key", "openai-beta": "assistants=v2"}
 
@@ -51,10 +62,116 @@ def in_process(count: int) -> float:
     return asyncio.run(go())
 
 
+WEATHER: Any = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+
+
+def whole_runs(runs: int) -> dict[str, float]:
+    """ms per complete run through the SDK's polling helpers (each run on its own thread)."""
+    with running_emulator() as emulator:
+        client: openai.OpenAI = emulator.client()
+        plain = client.beta.assistants.create(model="gpt-4o")
+        tools = client.beta.assistants.create(model="gpt-4o", tools=[WEATHER])
+        thread = client.beta.threads.create()
+        out = {
+            "SDK modify run (1 request)": timed(
+                runs,
+                lambda i: client.beta.threads.update(thread.id, metadata={"n": str(i)}),
+            )
+        }
+
+        def complete(_: int) -> None:
+            own = client.beta.threads.create()
+            run = client.beta.threads.runs.create_and_poll(thread_id=own.id, assistant_id=plain.id)
+            assert run.status == "completed"
+
+        def with_tools(_: int) -> None:
+            own = client.beta.threads.create()
+            run = client.beta.threads.runs.create_and_poll(thread_id=own.id, assistant_id=tools.id)
+            calls = run.required_action.submit_tool_outputs.tool_calls  # type: ignore[union-attr]
+            run = client.beta.threads.runs.submit_tool_outputs_and_poll(
+                run_id=run.id,
+                thread_id=own.id,
+                tool_outputs=[{"tool_call_id": c.id, "output": "sunny"} for c in calls],
+            )
+            assert run.status == "completed"
+
+        out["create_and_poll (completed)"] = timed(runs, complete)
+        out["create_and_poll + submit_tool_outputs_and_poll"] = timed(runs, with_tools)
+    return out
+
+
+def store_scale(threads: int) -> None:
+    """Memory per thread+run+message beyond their JSON, and list pages small vs big store."""
+    app = create_app()
+    client_app = app
+    head = {"authorization": "Bearer k", "openai-beta": "assistants=v2"}
+    scope = {"type": "http", "headers": [(k.encode(), v.encode()) for k, v in head.items()]}
+
+    def call(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        _, payload, _ = client_app.handle(
+            {**scope, "method": method, "path": path, "query_string": b""},
+            json.dumps(body).encode(),
+        )
+        return payload
+
+    assistant = call("POST", "/v1/assistants", {"model": "gpt-4o"})
+    sample = call("POST", "/v1/threads/runs", {
+        "assistant_id": assistant["id"],
+        "thread": {"messages": [{"role": "user", "content": "What is the weather in Oslo?"}]},
+    })  # fmt: skip
+    store = app.store
+    templates = (
+        store.threads[sample["thread_id"]],
+        store.runs[sample["id"]],
+        next(iter(store.messages.values())),
+    )
+    wire = sum(len(json.dumps(t)) for t in templates)
+
+    def fill(target: Store, count: int) -> None:
+        for _ in range(count):
+            thread, run, message = (json_copy(t) for t in templates)
+            thread["id"] = target.new_id("thread")
+            run["id"], run["thread_id"] = target.new_id("run"), thread["id"]
+            message["id"], message["thread_id"] = target.new_id("message"), thread["id"]
+            target.add_thread(thread)
+            target.add_run(run)
+            target.add_message(message)
+
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    big = Store(1)
+    fill(big, threads)
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    per = used / threads
+    print(f"store of {threads:,} threads, each with a run and a message:")
+    print(f"  memory per thread+run+message  {per / 1024:7.2f} KB")
+    print(f"  their JSON                     {wire / 1024:7.2f} KB")
+    print(f"  beyond the JSON                {(per - wire) / 1024:7.2f} KB (goal <= 4 KB)")
+    query = PageQuery(limit=100, order="desc")
+    for size in (200, threads):
+        listing = Store(1)
+        for _ in range(size):
+            listing.add_assistant({**assistant, "id": listing.new_id("assistant")})
+        index = listing.assistant_list
+        ms = timed(200, lambda _, index=index: index.page(query))
+        print(f"  list limit=100 among {size:>7,} assistants {ms * 1000:8.1f} us/page")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
-    count = parser.parse_args().requests
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=100_000)
+    args = parser.parse_args()
+    count = args.requests
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
     results = {"in-process ASGI (httpx2)": in_process(count)}
@@ -77,6 +194,12 @@ def main() -> None:
     print(f"modify run, {count} requests each")
     for name, ms in results.items():
         print(f"  {name:28s} {ms:7.3f} ms/request  x{ms / base:5.2f}")
+    runs = whole_runs(args.runs)
+    one = runs["SDK modify run (1 request)"]
+    print(f"whole runs through the SDK on loopback, {args.runs} each (goal <= 10 ms per run)")
+    for name, ms in runs.items():
+        print(f"  {name:48s} {ms:7.3f} ms/run  x{ms / one:5.2f}")
+    store_scale(args.threads)
 
 
 if __name__ == "__main__":

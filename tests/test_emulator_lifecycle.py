@@ -252,3 +252,95 @@ def test_bad_bodies_are_400s_with_param(harness_emulator: RunningEmulator) -> No
         assert response.status_code == 400, (path, response.text)
         assert text in response.json()["error"]["message"]
         assert spec_errors("ErrorResponse", response.json(), full=True) == []
+
+
+def test_lenient_serves_placeholder_ids_and_default_refuses_them() -> None:
+    with running_emulator(lenient=True) as lenient:
+        client = lenient.client()
+        for _ in range(2):  # a placeholder run is fresh on every request
+            run = client.beta.threads.runs.submit_tool_outputs(
+                "run_id", thread_id="thread_id", tool_outputs=[{}]
+            )
+            assert run.status == "in_progress" and check_run(run.model_dump(mode="json")) == []
+            assert client.beta.threads.runs.cancel("run_id", thread_id="thread_id").id == "run_id"
+        created = client.beta.threads.runs.create("thread_id", assistant_id="assistant_id")
+        again = client.beta.threads.runs.create("thread_id", assistant_id="assistant_id")
+        assert created.id != again.id
+        clamped = client.beta.assistants.list(limit=0, after="after")  # the adopted one
+        assert [a.id for a in clamped.data] == ["assistant_id"]
+    with (
+        running_emulator() as strict,
+        pytest.raises(openai.NotFoundError, match="No thread found with id"),
+    ):
+        strict.client().beta.threads.runs.cancel("run_id", thread_id="thread_id")
+
+
+def test_cli_scenario_file_errors_are_one_line_exit_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"scenarios": [{"path": ["in_progress", "done"]}]}')
+    result = CliRunner().invoke(main, ["emulate", "--scenario", str(bad), "--list"])
+    assert result.exit_code == 2
+    assert f"{bad}: scenario 0, path.1" in result.output
+    good = tmp_path / "good.json"
+    good.write_text('[{"reply": "ok"}]')
+    listed = CliRunner().invoke(main, ["emulate", "--scenario", str(good), "--list"])
+    assert listed.exit_code == 0, listed.output
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        {},
+        {"path": ["in_progress", "requires_action", "in_progress", "failed"]},
+        {"path": ["in_progress", "in_progress", "incomplete"]},
+        {"path": ["in_progress", "expired"]},
+        {"tool_calls": [{"name": "get_weather", "arguments": '{"city": "Oslo"}'}]},
+    ],
+)
+def test_every_state_on_the_path_is_consistent_and_ordered(scenario: dict[str, Any]) -> None:
+    """Drive runs in-process through the lifecycle's Change records (the streaming seam):
+    every run state passes check_run, every object fits the spec, events come in order."""
+    from harness.emulator import lifecycle
+
+    app = create_app(seed=3)
+    client_headers = {**BETA, "content-type": "application/json"}
+    scope = {
+        "type": "http",
+        "headers": [(k.encode(), v.encode()) for k, v in client_headers.items()],
+    }
+
+    def call(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        status, payload, _ = app.handle(
+            {**scope, "method": method, "path": path, "query_string": b""},
+            json.dumps(body).encode(),
+        )
+        assert status == 200, payload
+        return payload
+
+    assistant = call("POST", "/v1/assistants", {"model": "gpt-4o", "tools": [WEATHER]})
+    with app.scenario(**scenario):
+        run = call("POST", "/v1/threads/runs", {"assistant_id": assistant["id"]})
+    stored = app.store.runs[run["id"]]
+    changes = lifecycle.settle(app.store, stored)
+    if stored["status"] == "requires_action":
+        calls = stored["required_action"]["submit_tool_outputs"]["tool_calls"]
+        outputs = [{"tool_call_id": c["id"], "output": "ok"} for c in calls]
+        changes += lifecycle.submit_tool_outputs(app.store, stored, outputs)
+        changes += lifecycle.settle(app.store, stored)
+    assert stored["status"] in ("completed", "failed", "incomplete", "expired")
+    assert changes[-1].event == f"thread.run.{stored['status']}"
+    schemas = {"thread.run": "RunObject", "thread.run.step": "RunStepObject"}
+    schemas["thread.message"] = "MessageObject"
+    for change in changes:
+        kind = change.data["object"]
+        if kind == "thread.run":
+            assert check_run(change.data) == [], (change.event, change.data)
+        if kind in schemas:
+            assert spec_errors(schemas[kind], change.data, full=True) == [], change.event
+        else:
+            assert change.event == "thread.message.delta"
+            assert spec_errors("MessageDeltaObject", change.data, full=True) == []

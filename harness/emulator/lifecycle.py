@@ -214,7 +214,7 @@ def cancel(store: Store, run: JSON) -> list[Change]:
 
 def submit_tool_outputs(store: Store, run: JSON, outputs: list[JSON]) -> list[Change]:
     """Answer the run's tool calls (each exactly once): the tool step completes with the
-    outputs and the run is ``queued`` again."""
+    outputs and the run is ``in_progress`` again (its next tick is the outcome)."""
     with store.lock:
         if run["status"] != "requires_action":
             raise EmulatorError(
@@ -223,8 +223,8 @@ def submit_tool_outputs(store: Store, run: JSON, outputs: list[JSON]) -> list[Ch
         calls = run["required_action"]["submit_tool_outputs"]["tool_calls"]
         expected = [call["id"] for call in calls]
         given = [o.get("tool_call_id") for o in outputs]
-        lenient_fill = store.lenient and all(g is None for g in given)
-        if sorted(map(str, given)) != sorted(expected) and not lenient_fill:
+        placeholder = store.placeholder(run["id"], "run")
+        if sorted(map(str, given)) != sorted(expected) and not placeholder:
             raise EmulatorError(
                 400,
                 f"Expected tool outputs for call_ids {expected}, got {given}.",
@@ -240,9 +240,12 @@ def submit_tool_outputs(store: Store, run: JSON, outputs: list[JSON]) -> list[Ch
                 call["function"]["output"] = answers.get(call["id"], "")
             _close_step(step, "completed", now, run)
             changes.append(_change(step, "thread.run.step.completed"))
-        run["status"] = "queued"
+        # Back to in_progress at once: the rules keep started_at null only while queued.
+        if plan.path[:1] == ["in_progress"]:
+            plan.path.pop(0)
+        run["status"] = "in_progress"
         run["required_action"] = None
-        changes.append(_change(run, "thread.run.queued"))
+        changes.append(_change(run, "thread.run.in_progress"))
         return changes
 
 

@@ -92,8 +92,10 @@ class Store:
         """Which unknown ids get an object instead of a 404: all (True), none, or these."""
         self.lenient = lenient
         """Serve placeholder ids (``"thread_id"``, file id ``"string"``) as the SDK's own
-        resource tests send them: any non-empty id is well-formed and unknown ones are
-        adopted. Off by default; nothing else is relaxed by it."""
+        resource tests send them: any non-empty id is well-formed, unknown ones are adopted,
+        a placeholder run is a fresh ``requires_action`` run on every request (so cancel and
+        tool outputs always apply), a placeholder thread never has an active run, unknown
+        list cursors are ignored and ``limit`` is clamped. Off by default."""
         self.lock = threading.RLock()
         self.plans: dict[str, Any] = {}
         """run id -> its lifecycle plan (only runs created through the API progress)."""
@@ -227,6 +229,11 @@ class Store:
         with self.lock:
             self.thread(thread_id)
             run = self.runs.get(run_id)
+            if self.placeholder(run_id, "run"):
+                if run is not None:
+                    self.runs.pop(run_id)
+                    self.thread_runs[run["thread_id"]].remove(run_id)
+                return self.add_run(_adopted_run(self.seed, self.threads[thread_id], run_id, True))
             if run is None or run["thread_id"] != thread_id:
                 if run is not None or not self.may_adopt(run_id):
                     raise not_found("run", run_id)
@@ -252,6 +259,15 @@ class Store:
                     raise not_found("run step", step_id)
                 step = self.add_step(_adopted_step(self.seed, run, step_id))
             return step
+
+    def placeholder(self, object_id: str, kind: str) -> bool:
+        """In lenient mode, an id not shaped like the API's (its prefix and 24 letters or
+        digits, e.g. ``"run_id"``) is a placeholder: it names a fresh object on every
+        request, free of the state of earlier ones."""
+        prefix = ID_PREFIXES[kind]
+        rest = object_id[len(prefix) :]
+        real = object_id.startswith(prefix) and len(rest) == 24 and rest.isalnum()
+        return self.lenient and not real
 
     def may_adopt(self, object_id: str) -> bool:
         if self.lenient:
@@ -308,7 +324,10 @@ class Store:
     # ----------------------------------------------------------------- queries
 
     def active_run(self, thread_id: str) -> JSON | None:
-        """The thread's newest run if it is still active (queued .. cancelling)."""
+        """The thread's newest run if it is still active (queued .. cancelling); never on a
+        placeholder thread."""
+        if self.placeholder(thread_id, "thread"):
+            return None
         index = self.thread_runs.get(thread_id)
         newest = index.newest() if index is not None else None
         run = self.runs.get(newest) if newest is not None else None
@@ -352,13 +371,15 @@ def _adopted_thread(seed: int, thread_id: str) -> JSON:
     return thread
 
 
-def _adopted_run(seed: int, thread: JSON, run_id: str) -> JSON:
+def _adopted_run(seed: int, thread: JSON, run_id: str, waiting: bool = False) -> JSON:
+    """A ``completed`` run (``waiting``: one in ``requires_action``, for placeholders)."""
     from harness.api.models import Thread
     from harness.factory import RunFactory
 
     factory = RunFactory(derived_seed(seed, thread["id"], run_id))
+    status = "requires_action" if waiting else "completed"
     run: JSON = factory.build(
-        thread=Thread.model_validate(thread), status="completed", id=run_id
+        thread=Thread.model_validate(thread), status=status, id=run_id
     ).to_dict()
     return run
 
