@@ -10,9 +10,9 @@ import pytest
 from harness.factory import RunFactory, ThreadFactory
 from harness.stream.drift import stream_drift
 from harness.stream.events import EventName, error_event, stream_events
-from harness.stream.path import resumed_path, run_path
 from harness.stream.sse import entry_from_event
 from tests.spec import stream_event_errors
+from tests.stream_paths import resumed_path, run_path
 
 TEXT = "Hello there, how are you today?"
 START = ["thread.run.created", "thread.run.queued", "thread.run.in_progress"]

@@ -26,9 +26,9 @@ from harness.server.asgi import Receive, Scope, Send, read_body
 from harness.server.replay import ReplayApp
 from harness.server.serve import serve
 from harness.stream.events import stream_events
-from harness.stream.path import run_path
 from harness.stream.respond import respond_stream
 from harness.stream.sse import decode, encode
+from tests.stream_paths import run_path
 
 KEY = "sk-test-not-a-real-key"
 DEAD = "http://127.0.0.1:9/v1"

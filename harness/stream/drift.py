@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from harness.api.drift import Drift, find_drift
+from harness.api.messages import Message
 from harness.api.models import ResponseModel, Run, Thread
+from harness.api.steps import RunStep
 from harness.stream.events import DONE, EventName, data_kind
 from harness.stream.models import MessageDelta, RunStepDelta
 
@@ -16,6 +18,8 @@ __all__ = ["stream_drift"]
 _MODELS: dict[str, type[ResponseModel]] = {
     "thread": Thread,
     "thread.run": Run,
+    "thread.message": Message,
+    "thread.run.step": RunStep,
     "thread.message.delta": MessageDelta,
     "thread.run.step.delta": RunStepDelta,
 }

@@ -1,9 +1,6 @@
-"""A run's path to its outcome as :class:`~harness.stream.events.Change` steps, derived from
-the run as it ends (any status the factory or the emulator produced).
-
-This is the small seam between "what happens to a run" and "what the stream shows": a backend
-whose runs progress on their own can hand :func:`harness.stream.events.stream_events` its own
-changes instead. The path per outcome:
+"""Hand-written run paths for testing the stream renderer apart from the emulator: the
+:class:`~harness.stream.events.Change` steps from a new run to a factory run as it ends (the
+emulator's own paths come from ``harness.emulator.lifecycle``). The path per outcome:
 
 * every run: ``created`` (queued), ``queued``, ``in_progress``;
 * ``completed`` / ``incomplete``: a ``message_creation`` step and its assistant message
