@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from harness.api.rules import check_run, check_thread
 from harness.emulator import Emulator, create_app
 from harness.emulator.routes import ROUTES, match
-from tests.spec import spec_validator
+from harness.stream.sse import decode
+from tests.spec import spec_validator, stream_event_errors
 
 APPS = {False: create_app(seed=11), True: create_app(seed=11, adopt_unknown=True)}
 SEEDED = APPS[False].store.snapshot()
@@ -245,6 +246,13 @@ def test_no_request_gets_a_500_and_every_answer_fits_the_spec(
     response = asyncio.run(_send(app, method, path, body, head))
     assert response.status_code != 500, response.text
     event(f"status {response.status_code}")
+    if response.headers["content-type"].startswith("text/event-stream"):  # stream: true
+        assert response.status_code == 200
+        streamed = decode(response.content)
+        assert streamed[-1].event in ("done", "error"), streamed[-1]
+        for sse in streamed:
+            assert stream_event_errors(sse.event, sse.data) == [], sse
+        return
     assert response.headers["content-type"] == "application/json"
     payload = response.json()
     if response.status_code >= 400:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,9 @@ from harness.emulator.request import Request
 from harness.emulator.routes import ID_PREFIXES, match
 from harness.emulator.scenarios import Scenario, load_scenarios
 from harness.emulator.store import JSON, Store
+from harness.emulator.streaming import Streamed
 from harness.server.asgi import Receive, Scope, Send, read_body, respond
+from harness.stream.respond import respond_stream
 
 POLL_AFTER_HEADER = "openai-poll-after-ms"
 POLL_AFTER_MS = 1
@@ -42,6 +45,9 @@ class Emulator:
         body = await read_body(receive)
         try:
             status, payload, headers = self.handle(scope, body)
+            if isinstance(payload, Streamed):
+                await _stream(send, payload)
+                return
         except Exception:  # a bug, never a client error: answer in the envelope, then re-raise
             await _respond(
                 send,
@@ -59,8 +65,9 @@ class Emulator:
             raise
         await _respond(send, status, payload, headers)
 
-    def handle(self, scope: Scope, body: bytes) -> tuple[int, JSON, dict[str, str]]:
-        """Status, JSON body and extra headers for one request."""
+    def handle(self, scope: Scope, body: bytes) -> tuple[int, JSON | Streamed, dict[str, str]]:
+        """Status, JSON body (or, for ``stream: true``, the event stream) and extra headers
+        for one request."""
         method: str = scope["method"]
         path: str = scope["path"]
         try:
@@ -85,7 +92,7 @@ class Emulator:
             query = parse_query(scope.get("query_string", b""))
             payload = handler(Request(self.store, matched.ids, body, query))
             headers = {}
-            if payload.get("object") == "thread.run":
+            if isinstance(payload, dict) and payload.get("object") == "thread.run":
                 headers[POLL_AFTER_HEADER] = str(self.poll_after_ms)
             return 200, payload, headers
         except EmulatorError as exc:
@@ -105,6 +112,12 @@ async def _respond(send: Send, status: int, payload: JSON, headers: dict[str, st
         *((name.encode(), value.encode()) for name, value in headers.items()),
     ]
     await respond(send, status, raw_headers, json.dumps(payload).encode())
+
+
+async def _stream(send: Send, streamed: Streamed) -> None:
+    """One chunk per event. A client gone midway is no error: the path was walked already."""
+    with contextlib.suppress(OSError):
+        await respond_stream(send, 200, None, streamed.chunks())
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -38,6 +38,7 @@ __all__ = [
     "cancel",
     "created",
     "plan_run",
+    "scenario_for",
     "settle",
     "submit_tool_outputs",
 ]
@@ -68,13 +69,17 @@ class Plan:
 # --------------------------------------------------------------------------- planning
 
 
+def scenario_for(store: Store, run: JSON) -> Scenario | None:
+    """The first scenario that takes ``run`` (added ones before loaded ones), else None."""
+    return next((s for s in (*store.scenarios, *store.base_scenarios) if s.match.takes(run)), None)
+
+
 def plan_run(store: Store, run: JSON) -> Plan:
     """The plan of a new run: the first matching scenario, else the default path."""
-    scenario = next(
-        (s for s in (*store.scenarios, *store.base_scenarios) if s.match.takes(run)), Scenario()
-    )
+    scenario = scenario_for(store, run) or Scenario()
     functions = _callable_functions(run)
     calls = scenario.tool_calls or _default_calls(run, functions)
+    path: list[str]
     if scenario.path is not None:
         path = list(scenario.path)
     elif scenario.tool_calls or calls:

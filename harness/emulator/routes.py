@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from harness.emulator.handlers import assistants, messages, runs, steps, threads
 from harness.emulator.request import Request
 from harness.emulator.store import JSON
+from harness.emulator.streaming import Streamed
 
-Handler = Callable[[Request], JSON]
+Handler = Callable[[Request], "JSON | Streamed"]
+"""A handler answers JSON, or (``stream: true``) the run's event stream."""
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,9 @@ class Scenario(_Strict):
     tool_calls: list[ToolCall] | None = None
     last_error: ScenarioLastError | None = None
     incomplete_reason: Literal["max_completion_tokens", "max_prompt_tokens"] | None = None
+    stream_error: str | None = None
+    """A stream of the run breaks off after ``thread.run.in_progress`` with the API's
+    ``error`` event carrying this message (see :mod:`harness.emulator.streaming`)."""
 
     @model_validator(mode="after")
     def _path_is_walkable(self) -> Scenario:

@@ -25,17 +25,14 @@ from harness.emulator.store import (
     Store,
     json_copy,
 )
+from harness.emulator.streaming import Streamed, stream_created, stream_resumed
 
-STREAM_REFUSED = "The emulator does not stream runs; send stream: false."
 
-
-def create_run(request: Request) -> JSON:
+def create_run(request: Request) -> JSON | Streamed:
     check_include(request)
     body = request.parse(CreateRunRequest)
     store = request.store
     _check_assistant_id(store, body.assistant_id)
-    if body.stream:
-        raise EmulatorError(400, STREAM_REFUSED, param="stream")
     extra = parse_messages(body.to_dict().get("additional_messages"), "additional_messages")
     with store.lock:
         thread = store.thread(request.thread_id)
@@ -46,21 +43,25 @@ def create_run(request: Request) -> JSON:
             )
         for message in extra:
             new_message(store, thread, message)
-        return _start(store, thread, body.to_dict())
+        run = _start(store, thread, body.to_dict())
+        if body.stream:
+            return stream_created(store, store.runs[run["id"]])
+        return run
 
 
-def create_thread_and_run(request: Request) -> JSON:
+def create_thread_and_run(request: Request) -> JSON | Streamed:
     body = request.parse(CreateThreadAndRunRequest)
     store = request.store
     _check_assistant_id(store, body.assistant_id)
-    if body.stream:
-        raise EmulatorError(400, STREAM_REFUSED, param="stream")
     with store.lock:
         store.assistant(body.assistant_id)
         thread = new_thread(store, body.thread or _empty_thread(), where="thread.")
         given = body.to_dict()
         given.pop("thread", None)
-        return _start(store, thread, given)
+        run = _start(store, thread, given)
+        if body.stream:
+            return stream_created(store, store.runs[run["id"]], thread)
+        return run
 
 
 def _empty_thread() -> Any:
@@ -165,13 +166,13 @@ def cancel_run(request: Request) -> JSON:
         return json_copy(run)
 
 
-def submit_tool_outputs(request: Request) -> JSON:
+def submit_tool_outputs(request: Request) -> JSON | Streamed:
     body = request.parse(SubmitToolOutputsRequest)
-    if body.stream:
-        raise EmulatorError(400, STREAM_REFUSED, param="stream")
     store = request.store
     with store.lock:
         run = store.run(request.thread_id, request.run_id)
         outputs = [o.model_dump(mode="json") for o in body.tool_outputs]
+        if body.stream:
+            return stream_resumed(store, run, outputs)
         lifecycle.submit_tool_outputs(store, run, outputs)
         return json_copy(run)
