@@ -312,7 +312,7 @@ def generator_name() -> str:
 
 def _warm(url: str, path: str, headers: dict[str, str], body: str) -> None:
     host, port = url.removeprefix("http://").rsplit(":", 1)
-    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
     for n in range(WARM_REQUESTS):
         conn.request("POST", path, body=(body % n).encode(), headers=headers)
         response = conn.getresponse()
