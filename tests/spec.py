@@ -21,6 +21,7 @@ from referencing.jsonschema import DRAFT202012
 
 SPEC_PATH = Path(__file__).parent / "data" / "openai-assistants-subset.yaml"
 FULL_SPEC_PATH = Path(__file__).parent / "data" / "openai-assistants.yaml"
+"""Every operation and stream event (``AssistantStreamEvent`` and the objects it carries)."""
 
 
 def _translate_nullable(node: Any) -> Any:

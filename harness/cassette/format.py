@@ -67,6 +67,7 @@ __all__ = [
     "Request",
     "Response",
     "atomic_write_text",
+    "differing_parts",
     "iter_cassette_files",
     "match_key",
     "remove_leftovers",
@@ -336,6 +337,14 @@ def match_key(request: Request) -> MatchKey:
     return (request.method.upper(), request.path, query, request.canonical_body())
 
 
+def differing_parts(recorded: Request, live: Request) -> list[str]:
+    """Which parts of :func:`match_key` differ (``method``, ``path``, ``query``, ``body``), in
+    that order: the one answer the plugin's miss message and the replay server both give."""
+    names = ("method", "path", "query", "body")
+    pairs = zip(names, match_key(recorded), match_key(live), strict=True)
+    return [name for name, x, y in pairs if x != y]
+
+
 # --------------------------------------------------------------------------- the cassette
 
 
@@ -358,26 +367,29 @@ class Cassette:
     def load(cls, path: str | os.PathLike[str]) -> Cassette:
         """Read ``path``; :class:`CassetteError` says what is wrong, with the line if known."""
         file = Path(path)
-        try:
-            raw = file.read_bytes()
-        except FileNotFoundError:
-            raise CassetteError(file, "no such file; check the path") from None
-        except IsADirectoryError:
-            raise CassetteError(file, "is a directory; name a cassette file") from None
-        except OSError as exc:
-            raise CassetteError(file, f"cannot read: {exc.strerror}") from None
-        return cls.from_bytes(raw, path=file)
+        return cls._from_text(_read_text(file), path=file)  # the text is not kept here
 
     @classmethod
     def from_bytes(cls, raw: bytes, *, path: Path | None = None) -> Cassette:
         """Parse the file's bytes (``path`` is only used in error messages)."""
-        where = path if path is not None else "<cassette>"
+        return cls._from_text(cls._decoded(raw, path), path=path)
+
+    @staticmethod
+    def _decoded(raw: bytes, path: Path | str | None) -> str:
         try:
-            text = raw.decode("utf-8")
+            return raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CassetteError(
-                where, f"not UTF-8 text (byte {exc.start}); is this a cassette file?"
+                path if path is not None else "<cassette>",
+                f"not UTF-8 text (byte {exc.start}); is this a cassette file?",
             ) from None
+
+    @classmethod
+    def _from_text(cls, text: str, *, path: Path | None) -> Cassette:
+        """Parse the file's text. The text is dropped once parsed: a big cassette's peak memory
+        is its parsed form, not that plus its bytes and its text."""
+        where = path if path is not None else "<cassette>"
+        surrogates = bool(_SURROGATE_ESCAPE.search(text))
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -394,9 +406,10 @@ class Cassette:
             raise CassetteError(
                 where, "not valid JSON: a number with too many digits; fix the file or re-record it"
             ) from None
+        del text
         try:
             cassette = cls.from_dict(data, path=path)
-            if _SURROGATE_ESCAPE.search(text):
+            if surrogates:
                 cassette._check_bodies_encode()
         except ValueError as exc:
             raise CassetteError(where, f"{exc}; fix the file or re-record it") from None
@@ -549,6 +562,19 @@ class Cassette:
             )
 
         return max(self.interactions, key=score)
+
+
+def _read_text(file: Path) -> str:
+    """The file's text; :class:`CassetteError` if it cannot be read or is not UTF-8."""
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise CassetteError(file, "no such file; check the path") from None
+    except IsADirectoryError:
+        raise CassetteError(file, "is a directory; name a cassette file") from None
+    except OSError as exc:
+        raise CassetteError(file, f"cannot read: {exc.strerror}") from None
+    return Cassette._decoded(raw, file)
 
 
 def _distance(a: str, b: str) -> int:

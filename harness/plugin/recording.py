@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.cassette.format import Cassette, Interaction, Request, Response
+from harness.cassette.format import Cassette, Interaction, Request, Response, differing_parts
 from harness.cassette.scrub import Scrubber, clean_interaction, clean_request
 from harness.plugin.config import CassetteConfig, RecordMode, scrubber_for
 
@@ -262,13 +262,14 @@ def _indented_request(request: Request) -> list[str]:
 
 def _request_diff(recorded: Request, live: Request) -> list[str]:
     lines = []
-    if recorded.method != live.method:
+    parts = differing_parts(recorded, live)
+    if "method" in parts:
         lines.append(f"  method: - {recorded.method}  + {live.method}")
-    if recorded.path != live.path:
+    if "path" in parts:
         lines.append(f"  path:   - {recorded.path}  + {live.path}")
-    if sorted(recorded.query) != sorted(live.query):
+    if "query" in parts:
         lines.append(f"  query:  - {sorted(recorded.query)}  + {sorted(live.query)}")
-    if recorded.canonical_body() != live.canonical_body():
+    if "body" in parts:
         diff = difflib.unified_diff(
             _pretty_body(recorded),
             _pretty_body(live),

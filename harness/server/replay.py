@@ -32,6 +32,7 @@ from harness.cassette.format import (
     Request,
     Response,
     _distance,
+    differing_parts,
     match_key,
 )
 from harness.cassette.scrub import Scrubber, clean_request
@@ -310,14 +311,15 @@ def _prefix(a: str, b: str) -> int:
 def _difference(recorded: Request, live: Request) -> str:
     """What differs, by part name only (values of the live request may hold secrets)."""
     parts = []
-    if recorded.method != live.method:
+    differ = differing_parts(recorded, live)
+    if "method" in differ:
         parts.append(f"method differs: got {live.method}")
-    if recorded.path != live.path:
+    if "path" in differ:
         parts.append(f"path differs: got {live.path}")
-    if sorted(recorded.query) != sorted(live.query):
+    if "query" in differ:
         names = sorted({k for k, _ in recorded.query} ^ {k for k, _ in live.query})
         parts.append("query differs" + (f" (names: {', '.join(names)})" if names else ""))
-    if recorded.canonical_body() != live.canonical_body():
+    if "body" in differ:
         parts.append("body differs" + _body_keys(recorded, live))
     return "; ".join(parts) or "differs only in ignored parts"
 
