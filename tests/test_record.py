@@ -210,9 +210,11 @@ def test_streamed_response_passes_through_event_by_event_and_is_recorded(tmp_pat
     assert seen[1] == {"client had the first event": "True"}  # before the second was sent
     assert seen[0]["authorization"] == f"Bearer {TARGET_KEY}"  # the key from the environment
     assert CLIENT_KEY not in json.dumps(seen)
-    stored = Cassette.load(cassette).interactions[0].response
+    loaded = Cassette.load(cassette)
+    stored = loaded.interactions[0].response
     assert stored.events is not None  # stored one entry per event (cassette version 2)
     assert [e["event"] for e in stored.events] == ["thread.run.created", "done"]
+    assert cassette.read_text() == loaded.dumps()  # the proxy's incremental text: same bytes
     assert "FAKErecord" not in cassette.read_text()
 
 
@@ -251,6 +253,7 @@ def test_new_episodes_answers_what_is_recorded_and_all_records_again(
         _modify(client, thread_id, "1")
     assert (again.answered, again.recorded) == (0, 1)
     assert len(Cassette.load(cassette).interactions) == 3
+    assert cassette.read_text() == Cassette.load(cassette).dumps()
 
 
 @pytest.mark.parametrize(

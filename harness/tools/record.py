@@ -255,6 +255,7 @@ class RecordApp:
         self.scrubber = scrubber or Scrubber()
         existing = Cassette.load(self.path) if self.path.is_file() else Cassette(path=self.path)
         self._texts = [_interaction_text(i) for i in existing.interactions]
+        self._streams = any(i.has_stream for i in existing.interactions)
         self.lookup = existing if mode == "new_episodes" else Cassette()
         self.new: list[Interaction] = []
         self.answered = 0
@@ -271,7 +272,8 @@ class RecordApp:
         with self._lock:
             self.new.append(interaction)
             self._texts.append(text)
-            atomic_write_text(self.path, _document_text(self._texts))
+            self._streams = self._streams or interaction.has_stream
+            atomic_write_text(self.path, _document_text(self._texts, streams=self._streams))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -326,13 +328,17 @@ def _interaction_text(interaction: Interaction) -> str:
     return textwrap.indent(text, "    ")
 
 
-def _document_text(interactions: list[str]) -> str:
-    """The bytes :meth:`Cassette.dumps` gives for these serialized interactions."""
+_PLAIN_VERSION = Cassette().to_dict()["version"]
+"""The version a cassette without stream entries is written as."""
+
+
+def _document_text(interactions: list[str], *, streams: bool) -> str:
+    """The bytes :meth:`Cassette.dumps` gives for these serialized interactions (``streams``:
+    whether one holds stream events, which decides the version)."""
     head = json.dumps(CASSETTE_FORMAT, ensure_ascii=False)
+    version = CASSETTE_VERSION if streams else _PLAIN_VERSION
     body = "[\n" + ",\n".join(interactions) + "\n  ]" if interactions else "[]"
-    return (
-        f'{{\n  "format": {head},\n  "interactions": {body},\n  "version": {CASSETTE_VERSION}\n}}\n'
-    )
+    return f'{{\n  "format": {head},\n  "interactions": {body},\n  "version": {version}\n}}\n'
 
 
 def _request_from_scope(scope: Scope, body: bytes) -> Request:

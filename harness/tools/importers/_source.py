@@ -179,6 +179,8 @@ def make_interaction(
 ) -> Entry:
     """A raw interaction from a recorded URL and messages; a :class:`Skip` for what cannot be
     stored (a non-HTTP URL, a status outside 100-599, a body that does not decode)."""
+    if not method:
+        raise FormatProblem(f"{position}.method", "is empty")
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
         return Skip(number, f"not an HTTP request (URL scheme {parts.scheme or 'missing'!r})")
@@ -199,6 +201,4 @@ def make_interaction(
             return Skip(number, f"{'request' if message is request else 'response'} {decoded}")
         message.headers, content = decoded
         message.set_body(content)
-    if not method:
-        raise FormatProblem(f"{position}.method", "is empty")
     return Raw(number, Interaction(request, response))
