@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.plugin.config import DRIFT_MODES, RECORD_MODES, CassetteConfig, default_mode
 from harness.plugin.fixtures import *  # noqa: F403  (fixtures are registered by being module attributes)
 from harness.plugin.fixtures import session_seed
+from harness.plugin.ledger import SessionLedger
 from harness.plugin.offline import OfflineGuard
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
 RECORDING_KEY = pytest.StashKey["Recording"]()
 _PATCHES_KEY = pytest.StashKey["Patches"]()
 _DEFAULT_CONFIG_KEY = pytest.StashKey["CassetteConfig"]()
-_WRITTEN_KEY = pytest.StashKey["set[Path]"]()
+_LEDGER_KEY = pytest.StashKey["SessionLedger"]()
 _OFFLINE_KEY = pytest.StashKey["OfflineGuard"]()
 _TEST_OFFLINE_KEY = pytest.StashKey["OfflineGuard"]()
 
@@ -146,12 +147,35 @@ def _session_config(config: pytest.Config) -> CassetteConfig:
 
 def _configure_cassettes(config: pytest.Config) -> None:
     config.stash[_DEFAULT_CONFIG_KEY] = _session_config(config)
-    config.stash[_WRITTEN_KEY] = set()
+    config.stash[_LEDGER_KEY] = _session_ledger(config)
     if config.getoption("offline") or config.getini("harness_offline"):
         guard = OfflineGuard()
         guard.install()
         config.stash[_OFFLINE_KEY] = guard
         config.add_cleanup(guard.uninstall)
+
+
+def _session_ledger(config: pytest.Config) -> SessionLedger:
+    """One ledger per session: xdist workers get the controller's id (``workerinput``)."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "harness_session" in workerinput:
+        return SessionLedger(workerinput["harness_session"])
+    if not config.pluginmanager.hasplugin("xdist"):
+        return SessionLedger()
+    ledger = SessionLedger.shared()
+    config.add_cleanup(ledger.remove)
+    config.pluginmanager.register(_XdistSession(ledger), "harness-xdist-session")
+    return ledger
+
+
+class _XdistSession:
+    """Hands the controller's session id to every xdist worker."""
+
+    def __init__(self, ledger: SessionLedger) -> None:
+        self.ledger = ledger
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["harness_session"] = self.ledger.session_id or ""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -260,7 +284,11 @@ def _open_recording(request: pytest.FixtureRequest, base: object) -> Recording |
     quoted = "'" + node.nodeid.replace("'", "'\\''") + "'"
     try:
         return Recording.open(
-            path, config, rerecord_command=f"pytest {quoted} --cassette-mode=rewrite"
+            path,
+            config,
+            rerecord_command=f"pytest {quoted} --cassette-mode=rewrite",
+            shared=name is not None,
+            ledger=request.config.stash[_LEDGER_KEY],
         )
     except CassetteError as exc:
         return f"harness cassette: {exc}"
@@ -287,4 +315,9 @@ def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterato
     finally:
         if guard is not None:
             guard.uninstall()
-    recording.save(request.config.stash[_WRITTEN_KEY])
+    from harness.plugin.recording import CassetteSaveError
+
+    try:
+        recording.save()
+    except CassetteSaveError as exc:
+        pytest.fail(str(exc), pytrace=False)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from vcr.patch import PATCHER_NAMES, CassettePatcherBuilder
 
@@ -149,8 +149,13 @@ class _Slot:
 
     def append(self, vcr_request: Any, vcr_response: Mapping[str, Any]) -> None:
         self._pending = None
+        recording = self._active()
+        parts = urlsplit(vcr_request.uri)
+        for userinfo in (parts.username, parts.password):  # not stored; removed if echoed
+            if userinfo:
+                recording.learn(unquote(userinfo), "userinfo")
         raw = Interaction(request_from_vcr(vcr_request), response_from_vcr(vcr_response))
-        self._active().record(raw)
+        recording.record(raw)
 
 
 class Patches:
