@@ -25,11 +25,12 @@ if TYPE_CHECKING:
 def _input_errors(command: str) -> Iterator[None]:
     """The one error path for bad input: a one-line message naming the file, exit 2."""
     from harness.cassette.format import CassetteError
+    from harness.tools.importers import ImportInputError
     from harness.tools.regenerate import RegenerateError
 
     try:
         yield
-    except (CassetteError, RegenerateError) as exc:
+    except (CassetteError, RegenerateError, ImportInputError) as exc:
         click.echo(f"harness {command}: {exc}", err=True)
         click.get_current_context().exit(2)
     except OSError as exc:
@@ -56,7 +57,16 @@ def main() -> None:
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the seeded objects.")
 @click.option("--adopt-unknown", is_flag=True, help="Unknown well-formed ids get new objects.")
 @click.option("--list", "list_only", is_flag=True, help="Print the seeded objects and exit.")
-def emulate(host: str, port: int, seed: int, adopt_unknown: bool, list_only: bool) -> None:
+@click.option(
+    "--max-body",
+    default=32 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Largest request body in bytes; larger ones get a 413 error envelope.",
+)
+def emulate(
+    host: str, port: int, seed: int, adopt_unknown: bool, list_only: bool, max_body: int
+) -> None:
     """Serve a stateful Assistants-compatible emulator; print its SDK base_url (…/v1)."""
     from harness.emulator import create_app, describe_objects
     from harness.server.serve import ServeError, run_forever
@@ -75,7 +85,7 @@ def emulate(host: str, port: int, seed: int, adopt_unknown: bool, list_only: boo
         )
 
     try:
-        run_forever(app, host, port, on_ready=ready)
+        run_forever(app, host, port, on_ready=ready, max_body=max_body)
     except ServeError as exc:
         click.echo(f"harness emulate: {exc}", err=True)
         raise SystemExit(2) from None
@@ -88,7 +98,14 @@ def emulate(host: str, port: int, seed: int, adopt_unknown: bool, list_only: boo
 @click.option(
     "--strict", is_flag=True, help="Exit 1 on stop if a request missed or one is unplayed."
 )
-def replay(paths: tuple[str, ...], host: str, port: int, strict: bool) -> None:
+@click.option(
+    "--max-body",
+    default=32 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Largest request body in bytes; larger ones get a 413 error envelope.",
+)
+def replay(paths: tuple[str, ...], host: str, port: int, strict: bool, max_body: int) -> None:
     """Serve recorded interactions over HTTP; print the SDK base URL.
 
     Requests match exactly as the pytest plugin matches them; a miss answers 418 (or an
@@ -111,7 +128,7 @@ def replay(paths: tuple[str, ...], host: str, port: int, strict: bool) -> None:
             click.echo(f"{describe(app)}; Ctrl-C to stop", err=True)
             sys.stdout.flush()
 
-        run_forever(app, host, port, on_ready=ready)
+        run_forever(app, host, port, on_ready=ready, max_body=max_body)
     problems = replay_summary(app)
     for line in problems:
         click.echo(f"harness replay: {line}", err=True)
@@ -261,6 +278,54 @@ def regenerate(paths: tuple[str, ...], target: str | None, api_key_env: str, dry
     )
     if counts["failed"]:
         click.get_current_context().exit(1)
+
+
+@main.command("import")
+@click.argument("sources", nargs=-1, required=True, metavar="SRC...")
+@click.option(
+    "-o",
+    "--output",
+    default="cassettes",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory the harness cassettes are written to.",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would be written; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of lines.")
+def import_(sources: tuple[str, ...], output: str, dry_run: bool, as_json: bool) -> None:
+    """Convert vcrpy / pytest-recording (YAML, JSON), go-vcr and HAR files to harness
+    cassettes: scrubbed, volatile headers dropped, JSON bodies as data, drift checked.
+
+    Directories are searched for *.yaml, *.yml, *.json and *.har. pytest-recording's
+    <tests>/cassettes/<module>/<test>.yaml becomes OUT/<module>/<test>.json, where the plugin
+    looks for it. Unreadable input writes nothing and exits 2.
+
+    \b
+    Example:
+      harness import tests/cassettes -o cassettes --dry-run
+      harness import recording.har old-go-tests/fixtures -o cassettes/imported
+    """
+    from harness.tools.importers import import_paths
+
+    with _input_errors("import"):
+        reports = import_paths(sources, output, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
+    else:
+        for report in reports:
+            for line in report.lines():
+                click.echo(line)
+    kept = sum(r.kept for r in reports)
+    skipped = sum(len(r.skipped) for r in reports)
+    removed = sum(sum(r.credentials.values()) for r in reports)
+    drift = sum(len(r.drift) for r in reports)
+    verb = "would write" if dry_run else "wrote"
+    written = sum(r.status in ("written", "would write") for r in reports)
+    click.echo(
+        f"harness import: {len(reports)} file(s), {verb} {written}; {kept} interaction(s) kept, "
+        f"{skipped} skipped, {removed} credential(s) removed, {drift} drift problem(s)",
+        err=True,
+    )
 
 
 # --------------------------------------------------------------------------- generate

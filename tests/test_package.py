@@ -50,15 +50,25 @@ def test_package_ships_py_typed() -> None:
 
 
 def test_public_names_are_importable_from_the_top() -> None:
-    for name in (
-        "Run",
-        "Thread",
-        "ModifyRunRequest",
-        "ModifyThreadRequest",
-        "Metadata",
-        "ErrorResponse",
-    ):
-        assert hasattr(harness, name), name
+    for name in harness.__all__:
+        assert getattr(harness, name) is not None, name
+    assert set(harness.__all__) == {*harness._EXPORTS, "__version__"}
+
+
+def test_importing_the_plugin_loads_only_what_start_up_needs() -> None:
+    """pytest imports the plugin in every session of every project that has the package
+    installed: vcrpy, pydantic, the factory or the emulator load only when a test asks."""
+    code = (
+        "import sys, pytest, harness.plugin\n"
+        "heavy = ('vcr', 'pydantic', 'faker', 'httpx', 'httpx2', 'click', 'uvicorn', 'yaml')\n"
+        "print(sorted(m for m in sys.modules\n"
+        "             if m.startswith('harness') or m.split('.')[0] in heavy))\n"
+    )
+    result = _run(sys.executable, "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(
+        ["harness", "harness.plugin", "harness.plugin.config", "harness.plugin.fixtures"]
+    )
 
 
 def test_a_bad_seed_is_a_one_line_usage_error(pytester: pytest.Pytester) -> None:

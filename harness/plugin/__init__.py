@@ -16,11 +16,11 @@ import pytest
 from harness.plugin.config import DRIFT_MODES, RECORD_MODES, CassetteConfig, default_mode
 from harness.plugin.fixtures import *  # noqa: F403  (fixtures are registered by being module attributes)
 from harness.plugin.fixtures import session_seed
-from harness.plugin.ledger import SessionLedger
-from harness.plugin.offline import OfflineGuard
 
 if TYPE_CHECKING:
     from harness.plugin._vcr import Patches
+    from harness.plugin.ledger import SessionLedger
+    from harness.plugin.offline import OfflineGuard
     from harness.plugin.recording import Recording
 
 MARKERS = (
@@ -112,6 +112,9 @@ def _add_cassette_options(parser: pytest.Parser) -> None:
     parser.addini("cassette_scrub_query_params", "Extra query names to redact.", type="linelist")
     parser.addini("cassette_scrub_body_fields", "Extra JSON fields to redact.", type="linelist")
     parser.addini(
+        "cassette_scrub_allow", "Names never redacted by the name rules.", type="linelist"
+    )
+    parser.addini(
         "cassette_scrub_patterns",
         "Extra 'name = regex' lines; matching strings are redacted everywhere.",
         type="linelist",
@@ -139,6 +142,7 @@ def _session_config(config: pytest.Config) -> CassetteConfig:
             scrub_headers=tuple(config.getini("cassette_scrub_headers")),
             scrub_query_params=tuple(config.getini("cassette_scrub_query_params")),
             scrub_body_fields=tuple(config.getini("cassette_scrub_body_fields")),
+            scrub_allow=tuple(config.getini("cassette_scrub_allow")),
             scrub_patterns=tuple(patterns),
         )
     except ValueError as exc:
@@ -149,6 +153,8 @@ def _configure_cassettes(config: pytest.Config) -> None:
     config.stash[_DEFAULT_CONFIG_KEY] = _session_config(config)
     config.stash[_LEDGER_KEY] = _session_ledger(config)
     if config.getoption("offline") or config.getini("harness_offline"):
+        from harness.plugin.offline import OfflineGuard
+
         guard = OfflineGuard()
         guard.install()
         config.stash[_OFFLINE_KEY] = guard
@@ -157,6 +163,8 @@ def _configure_cassettes(config: pytest.Config) -> None:
 
 def _session_ledger(config: pytest.Config) -> SessionLedger:
     """One ledger per session: xdist workers get the controller's id (``workerinput``)."""
+    from harness.plugin.ledger import SessionLedger
+
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and "harness_session" in workerinput:
         return SessionLedger(workerinput["harness_session"])
@@ -307,6 +315,8 @@ def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterato
     node.stash[RECORDING_KEY] = recording
     guard = None
     if config.offline and _OFFLINE_KEY not in request.config.stash:
+        from harness.plugin.offline import OfflineGuard
+
         guard = node.stash[_TEST_OFFLINE_KEY] = OfflineGuard()
         guard.install()
     try:

@@ -120,7 +120,11 @@ class _Slot:
         pending = self._pending
         if pending is not None and pending[0] is vcr_request:
             return pending[1]
-        cleaned = self._active().clean(request_from_vcr(vcr_request, headers=False))
+        recording = self._active()
+        # Matching ignores headers, but a credential header's value may sit in the path or
+        # body too: learn it, so the lookup is scrubbed as the recording was.
+        recording.learn_headers(vcr_request.headers.items())
+        cleaned = recording.clean(request_from_vcr(vcr_request, headers=False))
         self._pending = (vcr_request, cleaned)
         return cleaned
 

@@ -9,9 +9,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from harness.cassette.scrub import Scrubber, ScrubRules
+if TYPE_CHECKING:
+    from harness.cassette.scrub import Scrubber, ScrubRules
 
 __all__ = [
     "DRIFT_MODES",
@@ -47,6 +48,8 @@ class CassetteConfig:
     scrub_headers: tuple[str, ...] = ()
     scrub_query_params: tuple[str, ...] = ()
     scrub_body_fields: tuple[str, ...] = ()
+    scrub_allow: tuple[str, ...] = ()
+    """Names the credential-name rules must not redact (their false positives)."""
     scrub_patterns: tuple[tuple[str, str], ...] = ()
     """``(placeholder name, regular expression)`` pairs."""
 
@@ -55,7 +58,7 @@ class CassetteConfig:
             raise ValueError(f"cassette mode {self.mode!r} is not one of {', '.join(RECORD_MODES)}")
         if self.drift not in DRIFT_MODES:
             raise ValueError(f"drift mode {self.drift!r} is not one of {', '.join(DRIFT_MODES)}")
-        for name in ("scrub_headers", "scrub_query_params", "scrub_body_fields"):
+        for name in ("scrub_headers", "scrub_query_params", "scrub_body_fields", "scrub_allow"):
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, (value,))
@@ -79,10 +82,13 @@ class CassetteConfig:
 
     def scrub_rules(self) -> ScrubRules:
         """The user's additions to the built-in scrub rules."""
+        from harness.cassette.scrub import ScrubRules
+
         return ScrubRules.from_options(
             headers=self.scrub_headers,
             query_params=self.scrub_query_params,
             body_fields=self.scrub_body_fields,
+            allow=self.scrub_allow,
             patterns=self.scrub_patterns,
         )
 
@@ -90,6 +96,8 @@ class CassetteConfig:
 @functools.lru_cache(maxsize=32)
 def scrubber_for(config: CassetteConfig) -> Scrubber:
     """One scrubber per configuration (compiling its patterns once, not once per test)."""
+    from harness.cassette.scrub import Scrubber
+
     return Scrubber(config.scrub_rules())
 
 

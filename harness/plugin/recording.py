@@ -20,9 +20,10 @@ import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.cassette.format import Cassette, CassetteError, Interaction, Request, Response
 from harness.cassette.scrub import Scrubber, Secrets, clean_interaction, clean_request
@@ -166,6 +167,13 @@ class Recording:
         self.played.append(interaction)
         self._check_drift(interaction, len(self.played) - 1, "replayed")
         return interaction.response
+
+    def learn_headers(self, headers: Iterable[tuple[str, Any]]) -> None:
+        """Learn the values of credential headers (a live request's, before lookup)."""
+        for name, value in headers:
+            if self._scrubber.is_credential_header(name):
+                text = ", ".join(value) if isinstance(value, (list, tuple)) else str(value)
+                self._secrets.learn_header(name.lower(), text)
 
     def learn(self, value: str, name: str) -> None:
         """A credential the stubs saw outside the stored request (URL userinfo)."""

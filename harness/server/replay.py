@@ -15,14 +15,16 @@ values and headers are never echoed, so a credential it carries cannot leak into
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from harness.api.errors import ErrorResponse
-from harness.cassette.format import Cassette, Interaction, Request, match_key
+from harness.cassette.format import Cassette, Interaction, MatchKey, Request, match_key
 from harness.cassette.scrub import Scrubber, clean_request
 from harness.server.asgi import Receive, Scope, Send, read_body, respond
 
@@ -39,6 +41,7 @@ __all__ = [
 
 
 MISS_HEADER = "x-harness-miss"
+_INLINE_BODY = 64 * 1024
 MISS_CODE = "harness_replay_miss"
 _MISS_CANDIDATES: tuple[int, ...] = (418, *range(599, 399, -1))
 # Not forwarded: they describe one connection, not the recorded response.
@@ -100,6 +103,14 @@ class ReplayApp:
         self.misses: list[Miss] = []
         self._lock = threading.Lock()
         self._scrubber = Scrubber()
+        self._keys: Counter[MatchKey] | None = None
+
+    def _recorded_keys(self) -> Counter[MatchKey]:
+        if self._keys is None:
+            self._keys = Counter(
+                match_key(i.request) for c in self.cassettes for i in c.interactions
+            )
+        return self._keys
 
     @property
     def interaction_count(self) -> int:
@@ -121,9 +132,7 @@ class ReplayApp:
 
     def explain_miss(self, request: Request) -> str:
         """Why nothing matched, against the nearest recorded request. Names no live value."""
-        already = sum(
-            1 for c in self.cassettes for i in c.interactions if _same_key(i.request, request)
-        )
+        already = self._recorded_keys()[match_key(request)]
         if already:
             return (
                 f"recorded {already} time(s), every one already played; record the request "
@@ -160,8 +169,12 @@ class ReplayApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        request = _request_from_scope(scope, await read_body(receive))
-        interaction = self.play(request)
+        body = await read_body(receive)
+        request = _request_from_scope(scope, body)
+        if len(body) > _INLINE_BODY:  # scrubbing and explaining a large body: off the loop
+            interaction = await asyncio.to_thread(self.play, request)
+        else:
+            interaction = self.play(request)
         if interaction is None:
             body = json.dumps(self._miss_envelope(request)).encode()
             headers = [(b"content-type", b"application/json"), (MISS_HEADER.encode(), b"1")]
@@ -178,10 +191,6 @@ class ReplayApp:
     def _miss_envelope(self, request: Request) -> dict[str, Any]:
         message = f"harness replay: {self.misses[-1]}" if self.misses else "harness replay: miss"
         return ErrorResponse.invalid_request(message, code=MISS_CODE).to_dict()
-
-
-def _same_key(recorded: Request, live: Request) -> bool:
-    return match_key(recorded) == match_key(live)
 
 
 def _nearest(cassettes: list[Cassette], request: Request) -> Request | None:
