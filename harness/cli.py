@@ -10,12 +10,12 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from harness import __version__
-from harness.api.constants import RESPONSE_FORMAT_KINDS, RUN_STATUSES
+from harness.api.constants import RESPONSE_FORMAT_KINDS
 
 if TYPE_CHECKING:
     from harness.tools.verify import Report
@@ -58,6 +58,16 @@ def main() -> None:
 @click.option("--adopt-unknown", is_flag=True, help="Unknown well-formed ids get new objects.")
 @click.option("--list", "list_only", is_flag=True, help="Print the seeded objects and exit.")
 @click.option(
+    "--scenario",
+    type=click.Path(dir_okay=False),
+    help="JSON/YAML file of scenarios: what matching runs do (see README, Scenarios).",
+)
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Accept placeholder ids (any non-empty id; unknown ones adopted), for the SDK's tests.",
+)
+@click.option(
     "--max-body",
     default=32 * 1024 * 1024,
     show_default=True,
@@ -65,13 +75,24 @@ def main() -> None:
     help="Largest request body in bytes; larger ones get a 413 error envelope.",
 )
 def emulate(
-    host: str, port: int, seed: int, adopt_unknown: bool, list_only: bool, max_body: int
+    host: str,
+    port: int,
+    seed: int,
+    adopt_unknown: bool,
+    list_only: bool,
+    scenario: str | None,
+    lenient: bool,
+    max_body: int,
 ) -> None:
     """Serve a stateful Assistants-compatible emulator; print its SDK base_url (…/v1)."""
-    from harness.emulator import create_app, describe_objects
+    from harness.emulator import ScenarioError, create_app, describe_objects
     from harness.server.serve import ServeError, run_forever
 
-    app = create_app(seed, adopt_unknown=adopt_unknown)
+    try:
+        app = create_app(seed, adopt_unknown=adopt_unknown, lenient=lenient, scenarios=scenario)
+    except ScenarioError as exc:
+        click.echo(f"harness emulate: {exc}", err=True)
+        raise SystemExit(2) from None
     if list_only:
         click.echo(describe_objects(app.store))
         return
@@ -343,14 +364,17 @@ class _OneLineUsageCommand(click.Command):
 
 
 @main.command(cls=_OneLineUsageCommand)
-@click.argument("kind", type=click.Choice(["run", "thread"]))
+@click.argument("kind", type=click.Choice(["run", "thread", "assistant", "message", "step"]))
 @click.option("--count", "-n", type=click.IntRange(min=1), help="How many objects (default 1).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same bytes.")
-@click.option("--status", type=click.Choice(RUN_STATUSES), help="Runs only.")
+@click.option(
+    "--status",
+    help="Runs, messages and steps: the status (one of that kind's; a wrong one lists them).",
+)
 @click.option(
     "--response-format",
     type=click.Choice(RESPONSE_FORMAT_KINDS),
-    help="Runs only: the response_format kind.",
+    help="Runs and assistants: the response_format kind.",
 )
 @click.option(
     "--all-variants",
@@ -377,7 +401,8 @@ def generate(
     fmt: str,
     output: str | None,
 ) -> None:
-    """Generate consistent Run or Thread objects from a seed, to stdout or a file.
+    """Generate consistent objects (runs, threads, assistants, messages, run steps) from a
+    seed, to stdout or a file.
 
     \b
     Example:
@@ -385,7 +410,14 @@ def generate(
       harness generate thread --all-variants -o threads.json
     """
     from harness.cassette.format import atomic_write_text
-    from harness.factory import FactoryError, RunFactory, ThreadFactory
+    from harness.factory import (
+        AssistantFactory,
+        FactoryError,
+        MessageFactory,
+        RunFactory,
+        RunStepFactory,
+        ThreadFactory,
+    )
 
     ctx = click.get_current_context()
 
@@ -394,12 +426,23 @@ def generate(
         ctx.exit(2)
 
     if kind == "thread" and (status or response_format):
-        usage_error("--status and --response-format apply to runs only; drop them for threads")
+        usage_error("--status and --response-format do not apply to threads; drop them")
+    if kind in ("message", "step") and response_format:
+        usage_error(f"--response-format does not apply to {kind}s; drop it")
+    if kind == "assistant" and status:
+        usage_error("--status does not apply to assistants; drop it")
     if all_variants and count is not None:
         usage_error("--all-variants and --count exclude each other; use one")
     overrides = {k: v for k, v in (("status", status), ("response_format", response_format)) if v}
     try:
-        factory = RunFactory(seed) if kind == "run" else ThreadFactory(seed)
+        factories: dict[str, Any] = {
+            "run": RunFactory,
+            "thread": ThreadFactory,
+            "assistant": AssistantFactory,
+            "message": MessageFactory,
+            "step": RunStepFactory,
+        }
+        factory = factories[kind](seed)
         if all_variants:
             variants = (obj.to_dict() for obj in factory.variants())
             items = [
@@ -410,7 +453,8 @@ def generate(
         else:
             items = [factory.build_dict(**overrides) for _ in range(count or 1)]
     except FactoryError as exc:
-        usage_error(str(exc))
+        text = str(exc)
+        usage_error("--" + text if text.startswith("status:") else text)
         return
     if fmt == "jsonl":
         text = "".join(json.dumps(item) + "\n" for item in items)

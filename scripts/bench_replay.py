@@ -162,7 +162,9 @@ def replay_vcrpy(path: Path, n: int) -> float:
     return _timed(run)
 
 
-def bench_replay(sizes: list[int], vcr_sizes: list[int], work: Path) -> list[str]:
+def bench_replay(sizes: list[int], vcr_sizes: list[int], work: Path) -> dict[str, Any]:
+    """Seconds to replay N interactions through the SDK: mock, harness, vcrpy (measured at
+    ``vcr_sizes``, extrapolated quadratically beyond). ``lines`` is the printed report."""
     lines = [
         "1. Replay through the SDK (sync OpenAI client, httpx2): all N interactions",
         f"   {'N':>6}  {'mock':>8}  {'harness':>8}  {'ratio':>6}  {'vcrpy':>28}",
@@ -173,21 +175,22 @@ def bench_replay(sizes: list[int], vcr_sizes: list[int], work: Path) -> list[str
         _write_vcr_yaml(vcr_path, _interactions(n))
         vcr_seconds[n] = replay_vcrpy(vcr_path, n)
     largest = max(vcr_sizes)
+    rows = []
     for n in sorted({*sizes, *vcr_sizes}):
         path = work / f"replay-{n}.json"
         Cassette(path=path, interactions=_interactions(n)).save()
         mock = replay_mock(n)
         harness = replay_harness(path, n)
-        if n in vcr_seconds:
-            vcr_text = f"{vcr_seconds[n]:8.2f}s measured"
-        else:
-            guess = vcr_seconds[largest] * (n / largest) ** 2
-            vcr_text = f"~{guess:7.0f}s extrapolated (N^2)"
+        measured = n in vcr_seconds
+        vcr = vcr_seconds[n] if measured else vcr_seconds[largest] * (n / largest) ** 2
+        vcr_text = f"{vcr:8.2f}s measured" if measured else f"~{vcr:7.0f}s extrapolated (N^2)"
+        rows.append({"n": n, "mock": mock, "harness": harness, "vcrpy": vcr,
+                     "vcrpy_measured": measured})  # fmt: skip
         lines.append(
             f"   {n:>6}  {mock:7.2f}s  {harness:7.2f}s  {harness / mock:5.2f}x  {vcr_text:>28}"
         )
     lines.append("   goal: harness within 3x of mock at every size")
-    return lines
+    return {"lines": lines, "rows": rows}
 
 
 # --------------------------------------------------------------------------- 2. per test
@@ -281,7 +284,7 @@ def _run_per_test(kind: str, count: int, work: Path) -> float:
     return float(json.loads((project / "loop-seconds.json").read_text()))
 
 
-def bench_per_test(count: int, work: Path, rounds: int) -> list[str]:
+def bench_per_test(count: int, work: Path, rounds: int) -> dict[str, Any]:
     """Amortised cost at ``count`` tests, and the marginal cost of one more test: the
     difference between runs of 2 x ``count`` and ``count`` tests (one-time costs such as
     importing vcrpy's patch module cancel out)."""
@@ -310,13 +313,13 @@ def bench_per_test(count: int, work: Path, rounds: int) -> list[str]:
             f"{marginal[kind] - marginal['mock']:+9.3f} ms"
         )
     lines.append("   goal: harness overhead (marginal, vs no cassette) at most 0.5 ms/test")
-    return lines
+    return {"lines": lines, "amortised_ms": amortised, "marginal_ms": marginal}
 
 
 # --------------------------------------------------------------------------- 3. load
 
 
-def bench_load(n: int, work: Path) -> list[str]:
+def bench_load(n: int, work: Path) -> dict[str, Any]:
     from vcr.persisters.filesystem import FilesystemPersister
     from vcr.serializers import yamlserializer
 
@@ -333,12 +336,13 @@ def bench_load(n: int, work: Path) -> list[str]:
     vcr = _timed(lambda: FilesystemPersister.load_cassette(yaml_path, yamlserializer))
     base_loader = getattr(yamlserializer, "_BaseLoader", None)
     loader = base_loader.__name__ if base_loader is not None else "its loader"
-    return [
+    lines = [
         f"3. Loading a {n}-interaction cassette",
         f"   harness JSON + index: {harness:6.3f} s",
         f"   vcrpy YAML ({loader}): {vcr:6.3f} s",
         f"   ratio: {vcr / harness:.1f}x faster (goal: at least 10x)",
     ]
+    return {"lines": lines, "n": n, "harness": harness, "vcrpy": vcr, "loader": loader}
 
 
 def main() -> int:
@@ -353,13 +357,13 @@ def main() -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="harness-bench-") as scratch:
         work = Path(scratch)
-        parts: list[Callable[[], list[str]]] = [
+        parts: list[Callable[[], dict[str, Any]]] = [
             lambda: bench_replay(sizes, vcr_sizes, work),
             lambda: bench_per_test(per_test, work, rounds=1 if args.quick else 2),
             lambda: bench_load(load_size, work),
         ]
         for part in parts:
-            print("\n".join(part()), flush=True)
+            print("\n".join(part()["lines"]), flush=True)
     print(f"total {time.perf_counter() - started:.0f} s")
     return 0
 

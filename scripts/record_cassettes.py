@@ -4,7 +4,7 @@
 
 Runs ``tests/test_replay_cassettes.py`` with ``--cassette-mode=rewrite`` into a scratch
 directory (the tests start the emulator in-process through the ``harness_emulator`` fixture),
-and only if every test passes replaces ``cassettes/test_replay_cassettes/`` with the result:
+and only if every test passes replaces ``cassettes/tests/test_replay_cassettes/`` with the result:
 a failed recording never leaves a half-updated set. The seeded ids the tests use are written
 to ``tests/data/replay_ids.json`` with them. The emulator is seeded, so re-running the
 script gives byte-identical files. Exit status: 0 recorded, 1 a test failed (nothing changed).
@@ -24,7 +24,7 @@ from harness.emulator import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = "tests/test_replay_cassettes.py"
-TARGET = ROOT / "cassettes" / "test_replay_cassettes"
+TARGET = ROOT / "cassettes" / "tests" / "test_replay_cassettes"
 IDS = ROOT / "tests" / "data" / "replay_ids.json"
 
 

@@ -19,6 +19,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 SPEC_PATH = Path(__file__).parent / "data" / "openai-assistants-subset.yaml"
+FULL_SPEC_PATH = Path(__file__).parent / "data" / "openai-assistants.yaml"
 
 
 def _translate_nullable(node: Any) -> Any:
@@ -38,15 +39,16 @@ def _translate_nullable(node: Any) -> Any:
 
 
 @cache
-def _spec() -> dict[str, Any]:
-    with SPEC_PATH.open(encoding="utf-8") as handle:
+def _spec(path: Path = SPEC_PATH) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
     return _translate_nullable(copy.deepcopy(raw))  # type: ignore[no-any-return]
 
 
-def spec_validator(name: str) -> Draft202012Validator:
-    """A validator for ``#/components/schemas/<name>`` with every ``$ref`` resolvable."""
-    spec = _spec()
+def spec_validator(name: str, *, full: bool = False) -> Draft202012Validator:
+    """A validator for ``#/components/schemas/<name>`` with every ``$ref`` resolvable
+    (``full``: from the full official spec, every Assistants schema)."""
+    spec = _spec(FULL_SPEC_PATH if full else SPEC_PATH)
     registry: Registry = Registry().with_resource(
         "spec.json", Resource.from_contents(spec, default_specification=DRAFT202012)
     )
@@ -55,9 +57,14 @@ def spec_validator(name: str) -> Draft202012Validator:
     )
 
 
-def spec_errors(name: str, instance: object) -> list[str]:
+def spec_errors(name: str, instance: object, *, full: bool = False) -> list[str]:
     """Every way ``instance`` fails schema ``name``, as ``path: message`` lines."""
     return [
         f"{'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
-        for error in spec_validator(name).iter_errors(instance)
+        for error in _cached_validator(name, full).iter_errors(instance)
     ]
+
+
+@cache
+def _cached_validator(name: str, full: bool) -> Draft202012Validator:
+    return spec_validator(name, full=full)

@@ -6,14 +6,14 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from tests.helpers import invoke
 
 COMMANDS = ["replay", "regenerate", "synthesize", "verify", "scan"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_help_has_an_example(command: str) -> None:
-    result = CliRunner().invoke(main, [command, "--help"])
-    assert result.exit_code == 0
+    result = invoke(command, "--help")
     assert "Example:" in result.output
     assert f"harness {command}" in result.output
 
@@ -25,5 +25,4 @@ def test_group_lists_the_commands() -> None:
 
 
 def test_no_paths_is_a_usage_error() -> None:
-    result = CliRunner().invoke(main, ["verify"])
-    assert result.exit_code == 2
+    invoke("verify", exit_code=2)

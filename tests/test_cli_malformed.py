@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from tests.helpers import invoke
 
 MALFORMED = Path(__file__).parent / "data" / "malformed"
 CASES = sorted(MALFORMED.iterdir())
@@ -31,8 +32,7 @@ def _one_line_error(result_stderr: str, path: Path) -> str:
 @pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
 @pytest.mark.parametrize("command", ["verify", "replay", "regenerate"])
 def test_malformed_input_exits_2_with_one_line(command: str, path: Path) -> None:
-    result = CliRunner().invoke(main, [command, str(path)])
-    assert result.exit_code == 2, result.output
+    result = invoke(command, str(path), exit_code=2)
     assert result.stdout == ""
     _one_line_error(result.stderr, path)
 
@@ -52,8 +52,7 @@ def test_json_error_names_the_line() -> None:
 
 def test_first_bad_file_in_a_directory_is_named(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_bytes((MALFORMED / "wrong-version.json").read_bytes())
-    result = CliRunner().invoke(main, ["verify", str(tmp_path)])
-    assert result.exit_code == 2
+    result = invoke("verify", str(tmp_path), exit_code=2)
     assert "a.json" in _one_line_error(result.stderr, tmp_path / "a.json")
     assert "version" in result.stderr
 
@@ -61,12 +60,10 @@ def test_first_bad_file_in_a_directory_is_named(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", ["verify", "replay", "regenerate"])
 def test_missing_path_and_directory_without_cassettes(command: str, tmp_path: Path) -> None:
     missing = tmp_path / "nope.json"
-    result = CliRunner().invoke(main, [command, str(missing)])
-    assert result.exit_code == 2
+    result = invoke(command, str(missing), exit_code=2)
     _one_line_error(result.stderr, missing)
     (tmp_path / "notes.txt").write_text("not a cassette\n")
-    result = CliRunner().invoke(main, [command, str(tmp_path)])
-    assert result.exit_code == 2
+    result = invoke(command, str(tmp_path), exit_code=2)
     assert "no cassette files" in _one_line_error(result.stderr, tmp_path)
 
 

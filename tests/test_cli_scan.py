@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from harness.cli import main
-from harness.tools.synthesize import synthesize
+from tests.helpers import invoke
 
 SECRETS = {
     "openai": "sk-" + "Zq9Xw8Vu7Ts6Rp5On4Ml3Kj2",
@@ -22,16 +21,13 @@ SECRETS = {
 REPO = Path(__file__).parent.parent
 
 
-@pytest.fixture(scope="module")
-def clean_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("clean")
-    synthesize(root)
-    return root
+@pytest.fixture
+def clean_dir(synthesized_tree: Callable[[int], Path]) -> Path:
+    return synthesized_tree(0)
 
 
 def test_clean_cassettes_pass(clean_dir: Path) -> None:
-    result = CliRunner().invoke(main, ["scan", str(clean_dir)])
-    assert result.exit_code == 0, result.output
+    result = invoke("scan", str(clean_dir))
     assert "no credentials" in result.output
 
 
@@ -44,8 +40,7 @@ def test_planted_secrets_are_found_and_never_printed(clean_dir: Path, tmp_path: 
     planted = tmp_path / "planted.json"
     planted.write_text(json.dumps(data))
 
-    result = CliRunner().invoke(main, ["scan", str(planted)])
-    assert result.exit_code == 1
+    result = invoke("scan", str(planted), exit_code=1)
     out = result.output + result.stderr
     assert "interaction 0: request.headers.api-key" in out
     assert "interaction 0: response.json.metadata.k" in out
@@ -59,16 +54,14 @@ def test_files_that_are_not_cassettes_are_scanned_as_text(tmp_path: Path) -> Non
     broken.write_text('{"format": "assistants-harness/cassette", "key": "' + SECRETS["openai"])
     binary = tmp_path / "blob.json"
     binary.write_bytes(b"\x00\xff\xfe" + SECRETS["aws"].encode() + b"\x80")
-    result = CliRunner().invoke(main, ["scan", "--json", str(broken), str(binary)])
-    assert result.exit_code == 1
+    result = invoke("scan", "--json", str(broken), str(binary), exit_code=1)
     report = json.loads(result.stdout)
     assert {Path(p["file"]).name for p in report["problems"]} == {"broken.json", "blob.json"}
     assert all(s not in result.stdout for s in SECRETS.values())
 
 
 def test_missing_file_is_input_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["scan", str(tmp_path / "gone.json")])
-    assert result.exit_code == 2
+    result = invoke("scan", str(tmp_path / "gone.json"), exit_code=2)
     assert len(result.stderr.splitlines()) == 1 and "gone.json" in result.stderr
 
 

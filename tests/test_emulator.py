@@ -165,14 +165,15 @@ def test_create_thread_and_run_then_modify(harness_emulator: RunningEmulator) ->
     thread = client.beta.threads.create(metadata={"origin": "test"})
     assert thread.id.startswith("thread_") and len(thread.id) == len("thread_") + 24
     assert thread.metadata == {"origin": "test"}
+    assistant = client.beta.assistants.create(model="gpt-4o", name="Tester")
     run = client.beta.threads.runs.create(
         thread.id,
-        assistant_id="asst_abc123",
+        assistant_id=assistant.id,
         instructions="Be brief.",
         tools=[{"type": "code_interpreter"}],
     )
     assert run.id.startswith("run_")
-    assert (run.status, run.thread_id, run.assistant_id) == ("queued", thread.id, "asst_abc123")
+    assert (run.status, run.thread_id, run.assistant_id) == ("queued", thread.id, assistant.id)
     assert run.instructions == "Be brief."
     assert [tool.type for tool in run.tools] == ["code_interpreter"]
     raw = harness_emulator.store.runs[run.id]
@@ -453,16 +454,16 @@ def test_raw_http_errors(harness_emulator: RunningEmulator) -> None:
             code="invalid_type",
         ),
     )
-    wrong_method = httpx2.delete(url, headers=AUTH)
+    wrong_method = httpx2.put(url, headers=AUTH)
     assert wrong_method.status_code == 405
-    assert wrong_method.headers["allow"] == "GET, POST"
+    assert wrong_method.headers["allow"] == "GET, POST, DELETE"
     assert wrong_method.json() == envelope(
-        f"Method not allowed: DELETE /v1/threads/{thread['id']}. Allowed: GET, POST."
+        f"Method not allowed: PUT /v1/threads/{thread['id']}. Allowed: GET, POST, DELETE."
     )
-    unknown = httpx2.get(f"{base}/assistants", headers=AUTH)
+    unknown = httpx2.get(f"{base}/vector_stores", headers=AUTH)
     assert (unknown.status_code, unknown.json()) == (
         404,
-        envelope("Invalid URL (GET /v1/assistants)"),
+        envelope("Invalid URL (GET /v1/vector_stores)"),
     )
     for response in (malformed, not_object, wrong_method, unknown):
         assert response.headers["content-type"] == "application/json"
@@ -572,17 +573,19 @@ def test_concurrent_modifications_lose_no_update(harness_emulator: RunningEmulat
     half file_search resources: under per-kind replacement both kinds must survive."""
     setup = harness_emulator.client()
     thread = setup.beta.threads.create()
-    runs = [
-        setup.beta.threads.runs.create(thread.id, assistant_id="asst_concurrency").id
-        for _ in range(20)
-    ]
+    assistant = setup.beta.assistants.create(model="gpt-4o")
+    runs = []
+    for _ in range(20):  # one run per thread: a thread has one active run at a time
+        own = setup.beta.threads.create().id
+        runs.append((own, setup.beta.threads.runs.create(own, assistant_id=assistant.id).id))
 
     def worker(index: int) -> list[str]:
         problems = []
         client = harness_emulator.client()
         for step in range(20):
             sent = {"client": str(index), "step": str(step)}
-            got = client.beta.threads.runs.update(runs[index], thread_id=thread.id, metadata=sent)
+            own, run_id = runs[index]
+            got = client.beta.threads.runs.update(run_id, thread_id=own, metadata=sent)
             if got.metadata != sent:
                 problems.append(f"run {index} step {step}: {got.metadata}")
             kind = ("code_interpreter", "file_search")[index % 2]
@@ -598,7 +601,7 @@ def test_concurrent_modifications_lose_no_update(harness_emulator: RunningEmulat
     with ThreadPoolExecutor(max_workers=20) as pool:
         problems = [p for found in pool.map(worker, range(20)) for p in found]
     assert problems == []
-    for index, run_id in enumerate(runs):
+    for index, (_, run_id) in enumerate(runs):
         assert harness_emulator.store.runs[run_id]["metadata"] == {
             "client": str(index),
             "step": "19",

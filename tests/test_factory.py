@@ -41,6 +41,7 @@ from harness.api.constants import (
 )
 from harness.cli import main
 from harness.factory import TOOL_CHOICE_KINDS
+from tests.helpers import invoke
 from tests.spec import spec_validator
 
 RUN_VARIANTS = run_variants(3)
@@ -240,6 +241,7 @@ def _generate_in_subprocess(seed: int, global_seed: int, hash_seed: str) -> byte
     ).stdout
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_bytes_in_new_processes() -> None:
     first = _generate_in_subprocess(42, 1, "1")
     again = _generate_in_subprocess(42, 2, "2")
@@ -444,8 +446,7 @@ def test_cli_generates_runs_and_threads() -> None:
 
 def test_cli_writes_output_file_atomically(tmp_path: Path) -> None:
     target = tmp_path / "out" / "runs.json"
-    result = CliRunner().invoke(main, ["generate", "run", "-n", "4", "-o", str(target)])
-    assert result.exit_code == 0, result.output
+    result = invoke("generate", "run", "-n", "4", "-o", str(target))
     assert result.stdout == ""
     assert len([Run.model_validate(d) for d in json.loads(target.read_text())]) == 4
     assert [p.name for p in target.parent.iterdir()] == ["runs.json"]
@@ -546,6 +547,7 @@ def test_factory_fixtures_are_seeded_per_test_and_ignore_order(pytester: pytest.
     assert _seen(pytester, "-p", "no:randomly") == reseeded
 
 
+@pytest.mark.slow
 def test_variant_parametrization_has_readable_ids(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_variants="""

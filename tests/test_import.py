@@ -634,7 +634,7 @@ def test_har_entries_written_to_the_spec(tmp_path: Path) -> None:
     first, second = cassette.interactions
     assert first.response.json == run and ":authority" not in first.request.headers
     assert second.request.query == [("x", "1")]
-    # form text: credential fields are scrubbed by name, as in JSON bodies
+    # a form body's credential-named field is scrubbed as the recorder scrubs it
     assert second.request.text == "user=a&password=<REDACTED:password>"
     assert "FAKEimport-pw" not in (tmp_path / "out" / "browser.json").read_text()
 

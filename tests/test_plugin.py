@@ -12,10 +12,7 @@ import pytest
 pytest.importorskip("openai")
 
 
-@pytest.fixture(autouse=True)
-def _not_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The downstream runs choose their mode explicitly; CI=true would default them to none."""
-    monkeypatch.delenv("CI", raising=False)
+pytestmark = pytest.mark.usefixtures("not_on_ci")
 
 
 DOWNSTREAM = """
@@ -53,7 +50,8 @@ def test_modify_thread_sync(base_url):
 def test_modify_run_sync(base_url):
     c = client(base_url)
     thread = c.beta.threads.create()
-    run = c.beta.threads.runs.create(thread.id, assistant_id="asst_abc123")
+    assistant = c.beta.assistants.create(model="gpt-4o")
+    run = c.beta.threads.runs.create(thread.id, assistant_id=assistant.id)
     updated = c.beta.threads.runs.update(run.id, thread_id=thread.id, metadata={"k": "v"})
     assert updated.status == "queued" and updated.metadata == {"k": "v"}
 
@@ -114,6 +112,7 @@ def _files(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_record_replay_offline_and_rerecord_byte_identical(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_downstream=DOWNSTREAM)
     recorded = pytester.runpytest("-p", "no:randomly", "--cassette-mode=once")

@@ -16,7 +16,7 @@ from harness.cassette.format import Cassette, Interaction, Request, Response
 from harness.plugin._vcr import Patches, request_from_vcr
 from harness.plugin.config import CassetteConfig, default_mode
 from harness.plugin.ledger import SessionLedger
-from harness.plugin.naming import cassette_path, safe_name
+from harness.plugin.naming import cassette_path, legacy_cassette_path, safe_name
 from harness.plugin.offline import NetworkBlockedError, OfflineGuard, is_loopback
 from harness.plugin.recording import CassetteMissError, CassetteSaveError, Recording
 from harness.server.serve import serve
@@ -45,7 +45,13 @@ def test_safe_name_sanitizes_parametrize_ids_and_truncates_with_a_hash() -> None
 
 def test_cassette_path_default_and_explicit(tmp_path: Path) -> None:
     module = Path("tests/test_mod.py")
-    assert cassette_path(tmp_path, module, "test_y[1]") == tmp_path / "test_mod" / "test_y-1.json"
+    expected = tmp_path / "tests" / "test_mod" / "test_y-1.json"
+    assert cassette_path(tmp_path, module, "test_y[1]") == expected
+    rooted = cassette_path(tmp_path, Path("/repo/tests/a/test_mod.py"), "t", rootdir=Path("/repo"))
+    assert rooted == tmp_path / "tests" / "a" / "test_mod" / "t.json"
+    outside = cassette_path(tmp_path, Path("/elsewhere/test_mod.py"), "t", rootdir=Path("/repo"))
+    assert outside == tmp_path / "test_mod" / "t.json"
+    assert legacy_cassette_path(tmp_path, module, "t") == tmp_path / "test_mod" / "t.json"
     assert cassette_path(tmp_path, module, "t", "shared/one") == tmp_path / "shared" / "one.json"
     with pytest.raises(ValueError, match="relative path inside"):
         cassette_path(tmp_path, module, "t", "../escape")

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,39 +22,35 @@ from harness.cassette.format import Cassette
 from harness.cli import main
 from harness.server.serve import serve
 from harness.tools.synthesize import synthesize
+from tests.helpers import json_tree
 
 TARGET_KEY = "sk-proj-" + "TargetKey0123456789abcdefXYZ"
 
 
-@pytest.fixture(scope="module")
-def seed0(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("seed0")
-    synthesize(root, seed=0)
-    return root
-
-
 @pytest.fixture
-def work(seed0: Path, tmp_path: Path) -> Path:
+def work(synthesized_tree: Callable[[int], Path], tmp_path: Path) -> Path:
+    seed0 = synthesized_tree(0)
     target = tmp_path / "cassettes"
     shutil.copytree(seed0 / "modify-run", target / "modify-run")
     shutil.copytree(seed0 / "modify-thread", target / "modify-thread")
     return target
 
 
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.json"))}
-
-
 def _run(*args: str, env: dict[str, str] | None = None) -> Any:
-    return CliRunner().invoke(main, ["regenerate", *args], env=env)
+    """``harness regenerate``; the caller asserts the exit code, this asserts it was an exit
+    (a traceback would exit with 1 too)."""
+    result = CliRunner().invoke(main, ["regenerate", *args], env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError("harness regenerate raised") from result.exception
+    return result
 
 
 def test_synthesized_with_the_emulator_seed_regenerates_unchanged(work: Path) -> None:
-    before = _snapshot(work)
+    before = json_tree(work)
     result = _run(str(work))
     assert result.exit_code == 0, result.output + result.stderr
     assert f"0 changed, {len(before)} unchanged, 0 failed" in result.stderr
-    assert _snapshot(work) == before
+    assert json_tree(work) == before
 
 
 def test_a_hand_edit_is_the_only_change_and_a_second_run_is_unchanged(work: Path) -> None:
@@ -89,16 +85,17 @@ def test_dry_run_writes_nothing(work: Path) -> None:
         cassette = Cassette.load(path)
         cassette.interactions[0].response.json["created_at"] = 1
         cassette.save()
-    before = _snapshot(work)
+    before = json_tree(work)
     stamps = {p: p.stat().st_mtime_ns for p in work.rglob("*.json")}
     result = _run(str(work), "--dry-run")
     assert result.exit_code == 0
     assert f"{len(before)} would change" in result.stderr
-    assert _snapshot(work) == before
+    assert json_tree(work) == before
     assert {p: p.stat().st_mtime_ns for p in work.rglob("*.json")} == stamps
     assert not list(work.rglob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_unknown_ids_are_adopted_by_the_built_in_emulator(tmp_path: Path) -> None:
     synthesize(tmp_path, seed=7)  # ids the seed-0 emulator never saw
     path = tmp_path / "modify-run" / "failed-auto.json"
@@ -125,7 +122,9 @@ def test_recorded_not_found_stays_not_found(tmp_path: Path) -> None:
 
 
 class _DiesAfterOne:
-    """A target that answers one request, then stops listening (connection refused)."""
+    """A target that answers one request and is no longer listening by then: the listener
+    closes as soon as the first connection is accepted, so the next request is refused
+    whatever the timing (closing it after the reply let a fast client connect again)."""
 
     def __init__(self) -> None:
         self.sock = socket.create_server(("127.0.0.1", 0))
@@ -135,6 +134,7 @@ class _DiesAfterOne:
 
     def _serve_one(self) -> None:
         conn, _ = self.sock.accept()
+        self.sock.close()
         with conn:
             conn.settimeout(10)
             data = b""
@@ -146,7 +146,6 @@ class _DiesAfterOne:
                 + f"content-length: {len(body)}\r\n\r\n".encode()
                 + body
             )
-        self.sock.close()
 
 
 def test_failure_midway_leaves_files_untouched_and_exits_1(work: Path, tmp_path: Path) -> None:
@@ -232,6 +231,7 @@ def test_target_without_key_is_an_input_error(work: Path) -> None:
     assert "$OPENAI_API_KEY is not set" in result.stderr
 
 
+@pytest.mark.slow
 def test_progress_bar_only_on_a_terminal(work: Path) -> None:
     """stderr a pty: click's progress bar is drawn; stderr a pipe (the tests above): none."""
     master, slave = pty.openpty()

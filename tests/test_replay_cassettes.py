@@ -1,4 +1,4 @@
-"""The cassettes this project ships (``cassettes/test_replay_cassettes/``), replayed offline.
+"""The cassettes this project ships (``cassettes/tests/test_replay_cassettes/``), replayed offline.
 
 Every test is marked ``cassette(mode="none", offline=True)``: it replays from the committed
 file and nothing may leave the machine. ``scripts/record_cassettes.py`` re-records them from

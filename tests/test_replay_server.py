@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,18 +22,15 @@ from harness.cassette.format import Cassette, Interaction, Request, Response
 from harness.cassette.scrub import clean_interaction
 from harness.server.replay import MISS_HEADER, ReplayApp
 from harness.server.serve import serve
-from harness.tools.synthesize import synthesize
 from harness.tools.verify import load_cassettes
 
 FAKE_KEY = "sk-test-not-a-real-key"
 LIVE_SECRET = "sk-proj-" + "LiveSecretValue0123456789abcdef"
 
 
-@pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("synthesized")
-    synthesize(root, seed=0)
-    return root
+@pytest.fixture
+def synthesized(synthesized_tree: Callable[[int], Path]) -> Path:
+    return synthesized_tree(0)
 
 
 def _recorded(path: Path) -> Interaction:
@@ -304,3 +302,49 @@ def test_curl_gets_the_recorded_response(synthesized: Path) -> None:
     body, status = done.stdout.rsplit(b"\n", 1)
     assert status == b"404"
     assert body == recorded.response.body_bytes
+
+
+def test_miss_names_the_nearest_path_among_many(tmp_path: Path) -> None:
+    """Misses are explained from an index built at load: the recorded path sharing the longest
+    prefix with the live one, and for the same path the most similar body."""
+    interactions = []
+    for n in range(2000):
+        request = Request(method="POST", path=f"/v1/threads/thread_{n:05d}")
+        request.set_body(json.dumps({"metadata": {"n": str(n)}}).encode())
+        response = Response(status=200, reason="OK")
+        response.set_body(b"{}")
+        interactions.append(Interaction(request, response))
+    path = Cassette(interactions=interactions).save(tmp_path / "many.json")
+    app = ReplayApp(load_cassettes([path]))
+    live = Request(method="POST", path="/v1/threads/thread_01234x")
+    live.set_body(b'{"metadata": {"n": "1234"}}')
+    assert app.play(live) is None
+    assert "nearest recorded request is POST /v1/threads/thread_01234 " in str(app.misses[-1])
+    assert "path differs" in str(app.misses[-1])
+    same_path = Request(method="POST", path="/v1/threads/thread_00007")
+    same_path.set_body(b'{"metadata": {"n": "7", "extra": "x"}}')
+    assert app.play(same_path) is None
+    assert "thread_00007 (body differs at metadata)" in str(app.misses[-1])
+    exact = Request(method="POST", path="/v1/threads/thread_00007")
+    exact.set_body(b'{"metadata":{"n":"7"}}')
+    assert app.play(exact) is not None
+    assert app.play(exact) is None
+    assert "already played" in str(app.misses[-1])
+
+
+def test_a_request_repeating_its_own_key_is_cleaned_before_matching(tmp_path: Path) -> None:
+    """Bytes equal to a recording are not enough when the request's own credential appears in
+    them: cleaning learns the header's value and replaces it, as the plugin does, so this
+    request does not match a recording that held the same text as ordinary data."""
+    value = "tok-" + "FakeValue0123"
+    request = Request(method="POST", path="/v1/threads/thread_a")
+    request.set_body(json.dumps({"metadata": {"note": value}}, separators=(",", ":")).encode())
+    response = Response(status=200, reason="OK")
+    response.set_body(b'{"ok":true}')
+    path = Cassette(interactions=[Interaction(request, response)]).save(tmp_path / "c.json")
+    app = ReplayApp(load_cassettes([path]))
+    with serve(app) as url:
+        miss, _ = _post(url, request.path, request.body_bytes, {"api-key": value})
+        hit, data = _post(url, request.path, request.body_bytes, {"api-key": "other-Value-789"})
+    assert miss.status == 418
+    assert hit.status == 200 and data == b'{"ok":true}'

@@ -25,6 +25,7 @@ from tests.test_models import SEED_RUNS, SEED_THREADS
 Json = dict[str, Any]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2, 12345])
 def test_ten_thousand_random_runs_per_seed_are_consistent(seed: int) -> None:
     factory = RunFactory(seed)

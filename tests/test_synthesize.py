@@ -7,35 +7,31 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from harness.api.constants import RESPONSE_FORMAT_KINDS, RUN_STATUSES
 from harness.cassette.format import Cassette
-from harness.cli import main
 from harness.tools.synthesize import synthesize
+from tests.helpers import invoke, json_tree
 
 pytest.importorskip("openai")
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.json"))}
 
 
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("synth")
-    result = CliRunner().invoke(main, ["synthesize", str(root), "--seed", "11"])
-    assert result.exit_code == 0, result.output
+    invoke("synthesize", str(root), "--seed", "11")
     return root
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(synthesized: Path, tmp_path: Path) -> None:
     synthesize(tmp_path / "again", seed=11)
     synthesize(tmp_path / "other", seed=12)
-    assert _tree(tmp_path / "again") == _tree(synthesized)
-    other = _tree(tmp_path / "other")
-    assert other.keys() & _tree(synthesized).keys()
-    assert all(other[k] != v for k, v in _tree(synthesized).items() if k.startswith("modify-run"))
+    assert json_tree(tmp_path / "again") == json_tree(synthesized)
+    other = json_tree(tmp_path / "other")
+    assert other.keys() & json_tree(synthesized).keys()
+    assert all(
+        other[k] != v for k, v in json_tree(synthesized).items() if k.startswith("modify-run")
+    )
 
 
 def test_every_status_and_response_format_has_a_cassette(synthesized: Path) -> None:
@@ -88,8 +84,7 @@ def test_error_cases_carry_the_api_envelope(
 
 
 def test_synthesized_cassettes_pass_verify(synthesized: Path) -> None:
-    result = CliRunner().invoke(main, ["verify", str(synthesized)])
-    assert result.exit_code == 0, result.output
+    invoke("verify", str(synthesized))
 
 
 DOWNSTREAM = """

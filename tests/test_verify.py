@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from harness.cassette.format import Cassette
-from harness.cli import main
-from harness.tools.synthesize import synthesize
 from harness.tools.verify import verify_paths
+from tests.helpers import invoke
 
 SECRET_KEY = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0" * 2
 SECRET_BEARER = "Bearer " + "zyXW9876vuTS5432rqPO"
 
 
-@pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("synthesized")
-    synthesize(root, seed=3)
-    return root
+@pytest.fixture
+def synthesized(synthesized_tree: Callable[[int], Path]) -> Path:
+    return synthesized_tree(3)
 
 
 def _copy(source: Path, target: Path) -> Cassette:
@@ -30,8 +27,7 @@ def _copy(source: Path, target: Path) -> Cassette:
 
 
 def test_synthesized_cassettes_are_clean(synthesized: Path) -> None:
-    result = CliRunner().invoke(main, ["verify", str(synthesized)])
-    assert result.exit_code == 0, result.output
+    result = invoke("verify", str(synthesized))
     count = len(list(synthesized.rglob("*.json")))
     assert count > 70
     assert f"no problems in {count} files" in result.output
@@ -66,8 +62,7 @@ def test_credentials_are_reported_without_the_secret(synthesized: Path, tmp_path
     interaction.request.json["metadata"]["note"] = f"key is {SECRET_KEY}"
     cassette.save()
 
-    result = CliRunner().invoke(main, ["verify", str(tmp_path)])
-    assert result.exit_code == 1
+    result = invoke("verify", str(tmp_path), exit_code=1)
     assert "interaction 0: request.headers.authorization: credential" in result.output
     assert "request.json.metadata.note: credential" in result.output
     assert SECRET_KEY not in result.output + result.stderr
@@ -79,8 +74,7 @@ def test_json_report_parses(synthesized: Path, tmp_path: Path) -> None:
     cassette.interactions[0].response.json["status"] = "paused"
     cassette.interactions[0].response.headers["set-cookie"] = "session=abcdef0123456789"
     cassette.save()
-    result = CliRunner().invoke(main, ["verify", "--json", str(tmp_path)])
-    assert result.exit_code == 1
+    result = invoke("verify", "--json", str(tmp_path), exit_code=1)
     report = json.loads(result.stdout)
     assert report["ok"] is False
     assert report["files"] == [str(tmp_path / "q.json")]
@@ -95,8 +89,7 @@ def test_drift_values_are_scrubbed_before_shown(synthesized: Path, tmp_path: Pat
     cassette = _copy(synthesized / "modify-run" / "expired-auto.json", tmp_path / "e.json")
     cassette.interactions[0].response.json["leaked_token"] = SECRET_KEY
     cassette.save()
-    result = CliRunner().invoke(main, ["verify", str(tmp_path)])
-    assert result.exit_code == 1
+    result = invoke("verify", str(tmp_path), exit_code=1)
     assert "leaked_token" in result.output
     assert SECRET_KEY not in result.output
 

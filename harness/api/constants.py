@@ -91,6 +91,8 @@ ID_PREFIXES: dict[str, str] = {
     "thread": "thread_",
     "assistant": "asst_",
     "tool_call": "call_",
+    "message": "msg_",
+    "step": "step_",
     "file": "file-",
     "vector_store": "vs_",
 }

@@ -49,6 +49,7 @@ __all__ = [
     "Cassette",
     "CassetteError",
     "Interaction",
+    "MatchKey",
     "Message",
     "Request",
     "Response",
@@ -441,7 +442,11 @@ class Cassette:
 
     def play(self, request: Request) -> Interaction | None:
         """The first unplayed interaction matching ``request``, now marked played; or None."""
-        queue = self._lookup().get(match_key(request))
+        return self.play_key(match_key(request))
+
+    def play_key(self, key: MatchKey) -> Interaction | None:
+        """:meth:`play` for a request whose :func:`match_key` is already known."""
+        queue = self._lookup().get(key)
         if not queue:
             return None
         number = queue.popleft()
@@ -453,9 +458,9 @@ class Cassette:
         return bool(self._lookup().get(match_key(request)))
 
     def has_recorded(self, request: Request) -> bool:
-        """Whether any interaction, played or not, matches ``request``."""
-        key = match_key(request)
-        return any(match_key(i.request) == key for i in self.interactions)
+        """Whether any interaction, played or not, matches ``request`` (the index keeps the key
+        of every recorded request: playing empties its queue, never removes it)."""
+        return match_key(request) in self._lookup()
 
     @property
     def play_count(self) -> int:

@@ -704,8 +704,10 @@ def is_volatile_header(name: str) -> bool:
 def _decoded(message: Message) -> None:
     """Decode a gzip/deflate body in place, so the cassette stores readable data."""
     encoding = message.headers.get("content-encoding", "").lower()
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        return
     raw = message.body_bytes
-    if not raw or encoding not in ("gzip", "x-gzip", "deflate"):
+    if not raw:
         return
     try:
         if encoding == "deflate":

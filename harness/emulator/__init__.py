@@ -22,7 +22,7 @@ Modify semantics (the real API's are unverified): ``metadata`` replaces the whol
 each kind it names and keeps the others. Nothing else ever changes on a modify.
 """
 
-from harness.emulator.app import HARNESS_PREFIX, Emulator, create_app
+from harness.emulator.app import Emulator, create_app
 from harness.emulator.errors import (
     AZURE_MISSING_KEY,
     INVALID_JSON,
@@ -30,7 +30,9 @@ from harness.emulator.errors import (
     MISSING_KEY,
     EmulatorError,
 )
+from harness.emulator.harness_routes import HARNESS_PREFIX
 from harness.emulator.running import RunningEmulator, describe_objects, running_emulator
+from harness.emulator.scenarios import Scenario, ScenarioError
 from harness.emulator.store import Store, json_copy
 
 __all__ = [
@@ -42,6 +44,8 @@ __all__ = [
     "Emulator",
     "EmulatorError",
     "RunningEmulator",
+    "Scenario",
+    "ScenarioError",
     "Store",
     "create_app",
     "describe_objects",

@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from harness.api.errors import ErrorObject, ErrorResponse
+from harness.emulator import harness_routes
 from harness.emulator.auth import Flavor, authorize
 from harness.emulator.errors import EmulatorError, check_prefix
+from harness.emulator.harness_routes import HARNESS_PREFIX
+from harness.emulator.pages import parse_query
 from harness.emulator.request import Request
 from harness.emulator.routes import ID_PREFIXES, match
+from harness.emulator.scenarios import Scenario, load_scenarios
 from harness.emulator.store import JSON, Store
 from harness.server.asgi import Receive, Scope, Send, read_body, respond
 
-HARNESS_PREFIX = "/v1/_harness"
+POLL_AFTER_HEADER = "openai-poll-after-ms"
+POLL_AFTER_MS = 1
+"""What run responses tell polling SDK helpers to wait: 1 ms (the Node SDK ignores 0)."""
 _FLAVORS: tuple[tuple[str, Flavor], ...] = (("/v1/", "openai"), ("/openai/", "azure"))
 
 
 class Emulator:
     """The ASGI app. ``store`` holds its state; tests may inspect it directly."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, poll_after_ms: int = POLL_AFTER_MS) -> None:
         self.store = store
+        self.poll_after_ms = poll_after_ms
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -54,7 +65,7 @@ class Emulator:
         path: str = scope["path"]
         try:
             if path.startswith(HARNESS_PREFIX + "/") or path == HARNESS_PREFIX:
-                return 200, self._harness(method, path), {}
+                return 200, harness_routes.handle(self.store, method, path, body), {}
             found = [(flv, path[len(pre) :]) for pre, flv in _FLAVORS if path.startswith(pre)]
             matched = match(found[0][1]) if found else None
             if matched is None:
@@ -69,25 +80,23 @@ class Emulator:
                 )
             authorize(found[0][0], scope)
             for param, value in matched.ids.items():
-                check_prefix(param, value, ID_PREFIXES[param])
-            return 200, handler(Request(self.store, matched.ids, body)), {}
+                if not self.store.lenient:
+                    check_prefix(param, value, ID_PREFIXES[param])
+            query = parse_query(scope.get("query_string", b""))
+            payload = handler(Request(self.store, matched.ids, body, query))
+            headers = {}
+            if payload.get("object") == "thread.run":
+                headers[POLL_AFTER_HEADER] = str(self.poll_after_ms)
+            return 200, payload, headers
         except EmulatorError as exc:
             return exc.status, exc.body, exc.headers
 
-    def _harness(self, method: str, path: str) -> JSON:
-        if path == HARNESS_PREFIX + "/objects" and method == "GET":
-            return {"object": "harness.objects", **self.store.snapshot()}
-        if path == HARNESS_PREFIX + "/reset" and method == "POST":
-            self.store.reset()
-            return {"object": "harness.reset", "reset": True}
-        if path in (HARNESS_PREFIX + "/objects", HARNESS_PREFIX + "/reset"):
-            allowed = "GET" if path.endswith("objects") else "POST"
-            raise EmulatorError(
-                405,
-                f"Method not allowed: {method} {path}. Allowed: {allowed}.",
-                headers={"allow": allowed},
-            )
-        raise EmulatorError(404, f"Invalid URL ({method} {path})")
+    @contextmanager
+    def scenario(self, **fields: Any) -> Iterator[Scenario]:
+        """A scenario (fields as in :class:`~harness.emulator.scenarios.Scenario`) for the
+        runs created inside the block."""
+        with self.store.scenario(**fields) as added:
+            yield added
 
 
 async def _respond(send: Send, status: int, payload: JSON, headers: dict[str, str]) -> None:
@@ -108,11 +117,22 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def create_app(seed: int = 0, *, adopt_unknown: bool = False) -> Emulator:
+def create_app(
+    seed: int = 0,
+    *,
+    adopt_unknown: bool = False,
+    lenient: bool = False,
+    scenarios: Path | str | None = None,
+) -> Emulator:
     """A fresh emulator seeded with the factory's variants for ``seed``.
 
-    With ``adopt_unknown``, a well-prefixed but unknown thread or run id is not a 404: a
-    consistent object (deterministic from ``seed`` and the id; runs ``completed``) is created
-    for it, so that recorded requests can be re-sent to a fresh emulator.
+    With ``adopt_unknown``, a well-prefixed but unknown id is not a 404: a consistent object
+    (deterministic from ``seed`` and the id; runs ``completed``) is created for it, so that
+    recorded requests can be re-sent to a fresh emulator. ``lenient`` also accepts placeholder
+    ids (any non-empty id; for the SDK's own resource tests). ``scenarios`` is a JSON or YAML
+    file of scenarios that outlive resets.
     """
-    return Emulator(Store(seed, adopt_unknown=adopt_unknown))
+    store = Store(seed, adopt_unknown=adopt_unknown, lenient=lenient)
+    if scenarios is not None:
+        store.base_scenarios = load_scenarios(Path(scenarios))
+    return Emulator(store)

@@ -1,25 +1,35 @@
-"""What a handler gets for one HTTP request: the store, the path's ids, the parsed body."""
+"""What a handler gets for one HTTP request: the store, the path's ids, query, parsed body."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from harness.api.errors import error_response, json_type_phrase
 from harness.api.models import RequestModel
 from harness.emulator.errors import INVALID_JSON, EmulatorError
+from harness.emulator.pages import PageQuery
 from harness.emulator.store import Store
+
+M = TypeVar("M", bound=RequestModel)
 
 
 class Request:
     """One request as a handler sees it: ``ids`` are the path parameters by name."""
 
-    def __init__(self, store: Store, ids: dict[str, str], body: bytes) -> None:
+    def __init__(
+        self,
+        store: Store,
+        ids: dict[str, str],
+        body: bytes,
+        query: dict[str, list[str]] | None = None,
+    ) -> None:
         self.store = store
         self.ids = ids
         self.raw_body = body
+        self.query = query or {}
 
     @property
     def thread_id(self) -> str:
@@ -29,15 +39,17 @@ class Request:
     def run_id(self) -> str:
         return self.ids["run_id"]
 
-    def parse(self, model: type[RequestModel]) -> Any:
-        """The body validated against ``model``; a bad body becomes the API's 400."""
+    def page_query(self) -> PageQuery:
+        return PageQuery.parse(self.query, lenient=self.store.lenient)
+
+    def json(self) -> dict[str, Any]:
+        """The body as a JSON object (empty body: ``{}``); the API's 400 otherwise."""
         if not self.raw_body.strip():
-            data: object = {}
-        else:
-            try:
-                data = json.loads(self.raw_body, parse_constant=_reject_constant)
-            except (ValueError, RecursionError) as exc:
-                raise EmulatorError(400, INVALID_JSON) from exc
+            return {}
+        try:
+            data = json.loads(self.raw_body, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            raise EmulatorError(400, INVALID_JSON) from exc
         if not isinstance(data, dict):
             raise EmulatorError(
                 400,
@@ -45,16 +57,25 @@ class Request:
                 "instead.",
                 code="invalid_type",
             )
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            envelope = error_response(exc)
-            raise EmulatorError(
-                400,
-                envelope.error.message,
-                param=envelope.error.param,
-                code=envelope.error.code,
-            ) from exc
+        return data
+
+    def parse(self, model: type[M]) -> M:
+        """The body validated against ``model``; a bad body becomes the API's 400."""
+        return validate(model, self.json())
+
+
+def validate(model: type[M], data: object, *, prefix: str = "") -> M:
+    """``data`` validated against ``model``; the API's 400 (param under ``prefix``) if not."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        envelope = error_response(exc)
+        param = envelope.error.param
+        message = envelope.error.message
+        if prefix:
+            message = message.replace(f"'{param}'", f"'{prefix}{param}'") if param else message
+            param = f"{prefix}{param}" if param else prefix.rstrip(".")
+        raise EmulatorError(400, message, param=param, code=envelope.error.code) from exc
 
 
 def _reject_constant(name: str) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from harness.emulator.app import Emulator, create_app
@@ -43,12 +44,19 @@ class RunningEmulator:
 
 @contextmanager
 def running_emulator(
-    seed: int = 0, *, adopt_unknown: bool = False, host: str = "127.0.0.1", port: int = 0
+    seed: int = 0,
+    *,
+    adopt_unknown: bool = False,
+    lenient: bool = False,
+    scenarios: Path | str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
 ) -> Iterator[RunningEmulator]:
-    """A fresh emulator served in a background thread for the duration of the block."""
+    """A fresh emulator served in a background thread for the duration of the block
+    (options as for :func:`~harness.emulator.create_app`)."""
     from harness.server.serve import serve
 
-    app = create_app(seed, adopt_unknown=adopt_unknown)
+    app = create_app(seed, adopt_unknown=adopt_unknown, lenient=lenient, scenarios=scenarios)
     with serve(app, host, port) as root_url:
         yield RunningEmulator(app, root_url)
 

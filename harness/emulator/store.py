@@ -1,4 +1,16 @@
-"""The emulator's state: threads and runs as wire-ready dicts, seeded from the factory."""
+"""The emulator's state: every object as the wire-ready dict it is served as, keyed by id.
+
+Flat dicts hold each kind by id (``assistants``, ``threads``, ``runs``, ``messages``,
+``steps``); an :class:`~harness.emulator.pages.Index` per parent keeps each list's order
+(``assistant_list``, ``thread_messages[thread_id]``, ``thread_runs[thread_id]``,
+``run_steps[run_id]``), so lists page in O(page). Every read-modify-write holds ``lock``;
+callers copy what they return, so a response never aliases stored state.
+
+The store starts seeded with the factory's variants (a run in every status x response_format,
+each on its thread). Ids and timestamps come from a per-store seeded sequence and a virtual
+clock (one second per creation or run transition), so recording the same calls twice gives
+the same bytes.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +20,13 @@ import json
 import random
 import string
 import threading
-from collections.abc import Container
+from collections.abc import Container, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from harness.api.constants import ID_PREFIXES, RUN_LIFETIME
-from harness.api.models import (
-    CreateRunRequest,
-    CreateThreadRequest,
-    ModifyRunRequest,
-    ModifyThreadRequest,
-)
+from harness.api.constants import ID_PREFIXES
 from harness.emulator.errors import EmulatorError, not_found
+from harness.emulator.pages import Index
 
 JSON = dict[str, Any]
 
@@ -29,21 +37,20 @@ twice gives the same bytes."""
 DEFAULT_MODEL = "gpt-4o"
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant."
 
-
 _RESOURCE_IDS = (
     ("code_interpreter", "file_ids", ID_PREFIXES["file"]),
     ("file_search", "vector_store_ids", ID_PREFIXES["vector_store"]),
 )
 
 
-def _check_resource_ids(resources: JSON | None) -> None:
+def check_resource_ids(resources: JSON | None, *, where: str = "tool_resources") -> None:
     """File and vector store ids must look like ids (the API resolves them; an emulator can
     at least refuse ones that could never exist, such as ``""``)."""
     for kind, field, prefix in _RESOURCE_IDS:
         ids = ((resources or {}).get(kind) or {}).get(field) or []
         for index, value in enumerate(ids):
             if not value.startswith(prefix) or len(value) == len(prefix):
-                param = f"tool_resources.{kind}.{field}[{index}]"
+                param = f"{where}.{kind}.{field}[{index}]"
                 raise EmulatorError(
                     400,
                     f"Invalid '{param}': '{value}'. Expected an ID that begins with '{prefix}'.",
@@ -52,7 +59,7 @@ def _check_resource_ids(resources: JSON | None) -> None:
                 )
 
 
-def _derived_seed(seed: int, *parts: str) -> int:
+def derived_seed(seed: int, *parts: str) -> int:
     """A stable integer seed from the app seed and some names (hash() is salted per process)."""
     digest = hashlib.sha256("\x00".join((str(seed), *parts)).encode()).digest()
     return int.from_bytes(digest[:8], "big")
@@ -64,26 +71,35 @@ class _IdSequence:
     _ALPHABET = string.ascii_letters + string.digits
 
     def __init__(self, seed: int) -> None:
-        self._random = random.Random(_derived_seed(seed, "created-ids"))
+        self._random = random.Random(derived_seed(seed, "created-ids"))
 
     def next(self, prefix: str) -> str:
         return prefix + "".join(self._random.choices(self._ALPHABET, k=24))
 
 
 class Store:
-    """Threads and runs as JSON-ready dicts, keyed by id. Every read-modify-write holds the lock.
+    """Every object of one emulator, with the lock, id sequence and virtual clock."""
 
-    Objects are stored exactly as they go on the wire; handlers copy what they return, so a
-    response never aliases stored state.
-    """
-
-    def __init__(self, seed: int = 0, *, adopt_unknown: bool | Container[str] = False) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        adopt_unknown: bool | Container[str] = False,
+        lenient: bool = False,
+    ) -> None:
         self.seed = seed
         self.adopt_unknown = adopt_unknown
         """Which unknown ids get an object instead of a 404: all (True), none, or these."""
+        self.lenient = lenient
+        """Serve placeholder ids (``"thread_id"``, file id ``"string"``) as the SDK's own
+        resource tests send them: any non-empty id is well-formed and unknown ones are
+        adopted. Off by default; nothing else is relaxed by it."""
         self.lock = threading.RLock()
-        self.threads: dict[str, JSON] = {}
-        self.runs: dict[str, JSON] = {}
+        self.plans: dict[str, Any] = {}
+        """run id -> its lifecycle plan (only runs created through the API progress)."""
+        self.scenarios: list[Any] = []
+        """Scenarios added at run time (cleared by reset); ``base_scenarios`` survive it."""
+        self.base_scenarios: list[Any] = []
         self.reset()
 
     def reset(self) -> None:
@@ -92,28 +108,116 @@ class Store:
             [json_copy(obj) for obj in objects] for objects in _seeded_objects(self.seed)
         )
         with self.lock:
-            self.threads = {thread["id"]: thread for thread in threads}
-            self.runs = {run["id"]: run for run in runs}
+            self.assistants: dict[str, JSON] = {}
+            self.assistant_list = Index()
+            self.threads: dict[str, JSON] = {thread["id"]: thread for thread in threads}
+            self.runs: dict[str, JSON] = {}
+            self.thread_runs: dict[str, Index] = {}
+            self.messages: dict[str, JSON] = {}
+            self.thread_messages: dict[str, Index] = {}
+            self.steps: dict[str, JSON] = {}
+            self.run_steps: dict[str, Index] = {}
+            for run in runs:
+                self.add_run(run)
+            self.plans = {}
+            self.scenarios = []
             self._ids = _IdSequence(self.seed)
             stamps = [int(obj["created_at"]) for obj in (*threads, *runs)]
-            self._clock = max([CREATED_AT_BASE, *stamps])
+            self.clock = max([CREATED_AT_BASE, *stamps])
 
     def snapshot(self) -> JSON:
-        """Every stored object: ``{"threads": [...], "runs": [...]}`` (copies)."""
+        """Every stored object by kind (copies)."""
         with self.lock:
             return {
-                "threads": [json_copy(thread) for thread in self.threads.values()],
-                "runs": [json_copy(run) for run in self.runs.values()],
+                "assistants": [json_copy(obj) for obj in self.assistants.values()],
+                "threads": [json_copy(obj) for obj in self.threads.values()],
+                "runs": [json_copy(obj) for obj in self.runs.values()],
+                "messages": [json_copy(obj) for obj in self.messages.values()],
+                "steps": [json_copy(obj) for obj in self.steps.values()],
             }
 
+    @contextmanager
+    def scenario(self, **fields: Any) -> Iterator[Any]:
+        """A scenario for the runs created inside the block (it matches before the others)."""
+        from harness.emulator.scenarios import Scenario
+
+        added = Scenario.model_validate(fields)
+        with self.lock:
+            self.scenarios.insert(0, added)
+        try:
+            yield added
+        finally:
+            with self.lock:
+                if added in self.scenarios:
+                    self.scenarios.remove(added)
+
+    # ----------------------------------------------------------------- clock and ids
+
+    def tick(self, not_before: int = 0) -> int:
+        """The next timestamp: one second after the last one, never before ``not_before``."""
+        self.clock = max(self.clock + 1, not_before)
+        return self.clock
+
+    def new_id(self, kind: str) -> str:
+        prefix = ID_PREFIXES[kind]
+        while True:
+            candidate = self._ids.next(prefix)
+            if kind == "tool_call" or candidate not in self._table(kind):
+                return candidate
+
+    def _table(self, kind: str) -> dict[str, JSON]:
+        tables: dict[str, dict[str, JSON]] = {
+            "assistant": self.assistants,
+            "thread": self.threads,
+            "run": self.runs,
+            "message": self.messages,
+            "step": self.steps,
+        }
+        return tables[kind]
+
+    # ----------------------------------------------------------------- adding
+
+    def add_assistant(self, assistant: JSON) -> JSON:
+        self.assistants[assistant["id"]] = assistant
+        self.assistant_list.add(assistant["id"])
+        return assistant
+
+    def add_thread(self, thread: JSON) -> JSON:
+        self.threads[thread["id"]] = thread
+        return thread
+
+    def add_run(self, run: JSON) -> JSON:
+        self.runs[run["id"]] = run
+        self.thread_runs.setdefault(run["thread_id"], Index()).add(run["id"])
+        return run
+
+    def add_message(self, message: JSON) -> JSON:
+        self.messages[message["id"]] = message
+        self.thread_messages.setdefault(message["thread_id"], Index()).add(message["id"])
+        return message
+
+    def add_step(self, step: JSON) -> JSON:
+        self.steps[step["id"]] = step
+        self.run_steps.setdefault(step["run_id"], Index()).add(step["id"])
+        return step
+
     # ----------------------------------------------------------------- lookups
+
+    def assistant(self, assistant_id: str) -> JSON:
+        with self.lock:
+            found = self.assistants.get(assistant_id)
+            if found is None:
+                if not self.may_adopt(assistant_id):
+                    raise not_found("assistant", assistant_id)
+                found = self.add_assistant(_adopted_assistant(self.seed, assistant_id))
+            return found
 
     def thread(self, thread_id: str) -> JSON:
         """The stored thread (adopted if unknown and adopting), else a 404."""
         with self.lock:
             thread = self.threads.get(thread_id)
             if thread is None:
-                if not self._may_adopt(thread_id):
+                if not self.may_adopt(thread_id):
                     raise not_found("thread", thread_id)
                 thread = self.adopt(thread_id)
             return thread
@@ -124,12 +228,34 @@ class Store:
             self.thread(thread_id)
             run = self.runs.get(run_id)
             if run is None or run["thread_id"] != thread_id:
-                if run is not None or not self._may_adopt(run_id):
+                if run is not None or not self.may_adopt(run_id):
                     raise not_found("run", run_id)
                 run = self.adopt(thread_id, run_id)
             return run
 
-    def _may_adopt(self, object_id: str) -> bool:
+    def message(self, thread_id: str, message_id: str) -> JSON:
+        with self.lock:
+            thread = self.thread(thread_id)
+            message = self.messages.get(message_id)
+            if message is None or message["thread_id"] != thread_id:
+                if message is not None or not self.may_adopt(message_id):
+                    raise not_found("message", message_id)
+                message = self.add_message(_adopted_message(self.seed, thread, message_id))
+            return message
+
+    def step(self, thread_id: str, run_id: str, step_id: str) -> JSON:
+        with self.lock:
+            run = self.run(thread_id, run_id)
+            step = self.steps.get(step_id)
+            if step is None or step["run_id"] != run_id:
+                if step is not None or not self.may_adopt(step_id):
+                    raise not_found("run step", step_id)
+                step = self.add_step(_adopted_step(self.seed, run, step_id))
+            return step
+
+    def may_adopt(self, object_id: str) -> bool:
+        if self.lenient:
+            return True
         if isinstance(self.adopt_unknown, bool):
             return self.adopt_unknown
         return object_id in self.adopt_unknown
@@ -141,117 +267,63 @@ class Store:
         with self.lock:
             thread = self.threads.get(thread_id)
             if thread is None:
-                thread = self.threads[thread_id] = _adopted_thread(self.seed, thread_id)
+                thread = self.add_thread(_adopted_thread(self.seed, thread_id))
             if run_id is None:
                 return thread
             run = self.runs.get(run_id)
             if run is None:
-                run = self.runs[run_id] = _adopted_run(self.seed, thread, run_id)
+                run = self.add_run(_adopted_run(self.seed, thread, run_id))
             return run
 
-    # ----------------------------------------------------------------- changes
+    # ----------------------------------------------------------------- removing
 
-    def _tick(self, not_before: int = 0) -> int:
-        """The next created_at: one second after the last one, never before ``not_before``."""
-        self._clock = max(self._clock + 1, not_before)
-        return self._clock
-
-    def _new_id(self, prefix: str) -> str:
-        while True:
-            candidate = self._ids.next(prefix)
-            if candidate not in self.threads and candidate not in self.runs:
-                return candidate
-
-    def create_thread(self, request: CreateThreadRequest) -> JSON:
-        given = request.to_dict()
-        _check_resource_ids(given.get("tool_resources"))
-        with self.lock:
-            thread: JSON = {
-                "id": self._new_id(ID_PREFIXES["thread"]),
-                "object": "thread",
-                "created_at": self._tick(),
-                "metadata": given.get("metadata") or {},
-                "tool_resources": given.get("tool_resources") or {},
-            }
-            self.threads[thread["id"]] = thread
-            return json_copy(thread)
-
-    def create_run(self, thread_id: str, request: CreateRunRequest) -> JSON:
+    def delete_thread(self, thread_id: str) -> JSON:
+        """Remove the thread with its runs, their steps and its messages."""
         with self.lock:
             thread = self.thread(thread_id)
-            given = request.to_dict()
-            created_at = self._tick(not_before=thread["created_at"])
-            run: JSON = {
-                "id": self._new_id(ID_PREFIXES["run"]),
-                "object": "thread.run",
-                "created_at": created_at,
-                "assistant_id": request.assistant_id,
-                "thread_id": thread_id,
-                "status": "queued",
-                "started_at": None,
-                "expires_at": created_at + RUN_LIFETIME,
-                "cancelled_at": None,
-                "failed_at": None,
-                "completed_at": None,
-                "required_action": None,
-                "last_error": None,
-                "model": given.get("model") or DEFAULT_MODEL,
-                "instructions": _instructions(given),
-                "tools": given.get("tools") or [],
-                "metadata": given.get("metadata") or {},
-                "incomplete_details": None,
-                "usage": None,
-                "temperature": _or_default(given, "temperature", 1.0),
-                "top_p": _or_default(given, "top_p", 1.0),
-                "max_prompt_tokens": given.get("max_prompt_tokens"),
-                "max_completion_tokens": given.get("max_completion_tokens"),
-                "truncation_strategy": _or_default(
-                    given, "truncation_strategy", {"type": "auto", "last_messages": None}
-                ),
-                "response_format": _or_default(given, "response_format", "auto"),
-                "tool_choice": _or_default(given, "tool_choice", "auto"),
-                "parallel_tool_calls": _or_default(given, "parallel_tool_calls", True),
-            }
-            self.runs[run["id"]] = run
-            return json_copy(run)
+            del self.threads[thread_id]
+            for run_id in (self.thread_runs.pop(thread_id, None) or Index()).ids():
+                self.runs.pop(run_id, None)
+                self.plans.pop(run_id, None)
+                for step_id in (self.run_steps.pop(run_id, None) or Index()).ids():
+                    self.steps.pop(step_id, None)
+            for message_id in (self.thread_messages.pop(thread_id, None) or Index()).ids():
+                self.messages.pop(message_id, None)
+            return thread
 
-    def modify_thread(self, thread_id: str, request: ModifyThreadRequest) -> JSON:
-        given = request.to_dict()
-        _check_resource_ids(given.get("tool_resources"))
+    def delete_message(self, thread_id: str, message_id: str) -> JSON:
         with self.lock:
-            thread = self.thread(thread_id)
-            if given.get("metadata") is not None:
-                thread["metadata"] = given["metadata"]
-            resources = given.get("tool_resources")
-            if resources is not None:
-                merged = dict(thread.get("tool_resources") or {})
-                merged.update({k: v for k, v in resources.items() if v is not None})
-                thread["tool_resources"] = merged
-            return json_copy(thread)
+            message = self.message(thread_id, message_id)
+            del self.messages[message_id]
+            self.thread_messages[thread_id].remove(message_id)
+            return message
 
-    def modify_run(self, thread_id: str, run_id: str, request: ModifyRunRequest) -> JSON:
+    def delete_assistant(self, assistant_id: str) -> JSON:
         with self.lock:
-            run = self.run(thread_id, run_id)
-            if request.metadata is not None:
-                run["metadata"] = dict(request.metadata)
-            return json_copy(run)
+            assistant = self.assistant(assistant_id)
+            del self.assistants[assistant_id]
+            self.assistant_list.remove(assistant_id)
+            return assistant
+
+    # ----------------------------------------------------------------- queries
+
+    def active_run(self, thread_id: str) -> JSON | None:
+        """The thread's newest run if it is still active (queued .. cancelling)."""
+        index = self.thread_runs.get(thread_id)
+        newest = index.newest() if index is not None else None
+        run = self.runs.get(newest) if newest is not None else None
+        if run is not None and run["status"] in _ACTIVE and run["id"] in self.plans:
+            return run
+        return None
+
+
+_ACTIVE = frozenset({"queued", "in_progress", "requires_action", "cancelling"})
 
 
 def json_copy(value: JSON) -> JSON:
     """A deep copy of a JSON-ready dict (faster than ``copy.deepcopy`` for plain data)."""
     copied: JSON = json.loads(json.dumps(value))
     return copied
-
-
-def _or_default(given: JSON, name: str, default: Any) -> Any:
-    value = given.get(name)
-    return default if value is None else value
-
-
-def _instructions(given: JSON) -> str:
-    base = given.get("instructions") or DEFAULT_INSTRUCTIONS
-    extra = given.get("additional_instructions")
-    return f"{base}\n\n{extra}" if extra else base
 
 
 # --------------------------------------------------------------------------- seeding
@@ -276,7 +348,7 @@ def _seeded_objects(seed: int) -> tuple[list[JSON], list[JSON]]:
 def _adopted_thread(seed: int, thread_id: str) -> JSON:
     from harness.factory import ThreadFactory
 
-    thread: JSON = ThreadFactory(_derived_seed(seed, thread_id)).build(id=thread_id).to_dict()
+    thread: JSON = ThreadFactory(derived_seed(seed, thread_id)).build(id=thread_id).to_dict()
     return thread
 
 
@@ -284,8 +356,30 @@ def _adopted_run(seed: int, thread: JSON, run_id: str) -> JSON:
     from harness.api.models import Thread
     from harness.factory import RunFactory
 
-    factory = RunFactory(_derived_seed(seed, thread["id"], run_id))
+    factory = RunFactory(derived_seed(seed, thread["id"], run_id))
     run: JSON = factory.build(
         thread=Thread.model_validate(thread), status="completed", id=run_id
     ).to_dict()
     return run
+
+
+def _adopted_assistant(seed: int, assistant_id: str) -> JSON:
+    from harness.factory import AssistantFactory
+
+    return AssistantFactory(derived_seed(seed, assistant_id)).build_dict(id=assistant_id)
+
+
+def _adopted_message(seed: int, thread: JSON, message_id: str) -> JSON:
+    from harness.factory import MessageFactory
+
+    factory = MessageFactory(derived_seed(seed, thread["id"], message_id))
+    return factory.build_dict(
+        id=message_id, thread_id=thread["id"], created_at=thread["created_at"], role="user"
+    )
+
+
+def _adopted_step(seed: int, run: JSON, step_id: str) -> JSON:
+    from harness.factory import RunStepFactory
+
+    factory = RunStepFactory(derived_seed(seed, run["id"], step_id))
+    return factory.build_dict(id=step_id, run=run, status="completed")

@@ -20,14 +20,17 @@ would break the API's rules.
 """
 
 from harness.api.constants import EPOCH_BASE, EPOCH_SPAN, RUN_LIFETIME
+from harness.factory.assistants import AssistantFactory
 from harness.factory.base import (
     TOOL_CHOICE_KINDS,
     TOOL_KINDS,
     TOOL_RESOURCE_KINDS,
     FactoryError,
 )
+from harness.factory.messages import MessageFactory
 from harness.factory.runs import RunFactory
 from harness.factory.sdk import to_sdk
+from harness.factory.steps import RunStepFactory
 from harness.factory.threads import ThreadFactory
 from harness.factory.variants import run_variants, thread_variants, variant_id
 
@@ -38,8 +41,11 @@ __all__ = [
     "TOOL_CHOICE_KINDS",
     "TOOL_KINDS",
     "TOOL_RESOURCE_KINDS",
+    "AssistantFactory",
     "FactoryError",
+    "MessageFactory",
     "RunFactory",
+    "RunStepFactory",
     "ThreadFactory",
     "run_variants",
     "thread_variants",

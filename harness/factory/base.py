@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from harness.api.constants import METADATA_MAX_KEYS
-from harness.api.models import Run, Thread
+from harness.api.models import ResponseModel, Run, Thread
 from harness.factory.sdk import to_sdk
 
 TOOL_KINDS: tuple[str, ...] = ("code_interpreter", "file_search", "function")
@@ -79,7 +79,7 @@ _RUN_EXPANDED = frozenset(
     }
 )
 
-Model = TypeVar("Model", Run, Thread)
+Model = TypeVar("Model", bound=ResponseModel)
 Json = dict[str, Any]
 
 

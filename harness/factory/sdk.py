@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from harness.api.models import Run, Thread
+from harness.api.models import ResponseModel
+
+_SDK_TYPES: dict[str, tuple[str, str]] = {
+    "Run": ("openai.types.beta.threads", "Run"),
+    "Thread": ("openai.types.beta", "Thread"),
+    "Assistant": ("openai.types.beta", "Assistant"),
+    "Message": ("openai.types.beta.threads", "Message"),
+    "RunStep": ("openai.types.beta.threads.runs", "RunStep"),
+}
+"""harness model name -> (SDK module, SDK class)."""
 
 
-def to_sdk(obj: Run | Thread) -> Any:
-    """The official SDK's type for ``obj`` (``openai.types.beta.threads.Run`` or
-    ``openai.types.beta.Thread``); needs the ``openai`` package."""
+def to_sdk(obj: ResponseModel) -> Any:
+    """The official SDK's type for ``obj`` (``openai.types.beta.threads.Run`` for a Run,
+    ``openai.types.beta.Thread``, ``Assistant``, ``threads.Message``, ``threads.runs.RunStep``);
+    needs the ``openai`` package."""
+    module_name, class_name = _SDK_TYPES[type(obj).__name__]
     try:
-        if isinstance(obj, Run):
-            from openai.types.beta.threads import Run as SdkRun
-
-            return SdkRun.model_validate(obj.to_dict())
-        from openai.types.beta import Thread as SdkThread
-
-        return SdkThread.model_validate(obj.to_dict())
+        module = importlib.import_module(module_name)
     except ImportError as exc:
         raise ImportError(
             "to_sdk needs the official SDK: pip install openai (it is not a runtime dependency)"
         ) from exc
+    return getattr(module, class_name).model_validate(obj.to_dict())

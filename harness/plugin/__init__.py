@@ -7,6 +7,8 @@ Names are prefixed or distinct so the plugin loads beside pytest-recording and p
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,6 +76,7 @@ _DEFAULT_CONFIG_KEY = pytest.StashKey["CassetteConfig"]()
 _LEDGER_KEY = pytest.StashKey["SessionLedger"]()
 _OFFLINE_KEY = pytest.StashKey["OfflineGuard"]()
 _TEST_OFFLINE_KEY = pytest.StashKey["OfflineGuard"]()
+_LEGACY_WARNED_KEY = pytest.StashKey["set[Path]"]()
 
 
 def _add_cassette_options(parser: pytest.Parser) -> None:
@@ -276,6 +279,34 @@ def _patches(config: pytest.Config) -> Patches:
     return patches
 
 
+def _legacy_fallback(
+    config: pytest.Config, cassette_dir: Path, module: Path, test_name: str, path: Path
+) -> Path:
+    """``path``, or the cassette at the location older versions used (the module's stem
+    only), with a warning, once per directory and session, saying how to move them."""
+    from harness.plugin.naming import legacy_cassette_path
+    from harness.plugin.recording import HarnessCassetteMovedWarning
+
+    old = legacy_cassette_path(cassette_dir, module, test_name)
+    if old == path or not old.is_file():
+        return path
+    warned = config.stash.setdefault(_LEGACY_WARNED_KEY, set())
+    if old.parent not in warned:
+        warned.add(old.parent)
+        root = config.rootpath
+        source, target = (os.path.relpath(p, root) for p in (old.parent, path.parent))
+        warnings.warn(
+            HarnessCassetteMovedWarning(
+                f"harness: cassettes of {os.path.relpath(module, root)} found at the old "
+                f"location {source}/ (keyed on the module name only, which same-named modules "
+                f"in other directories would share); using them. Move them (from the rootdir): "
+                f"mkdir -p {os.path.dirname(target) or '.'} && git mv {source} {target}"
+            ),
+            stacklevel=2,
+        )
+    return old
+
+
 def _open_recording(request: pytest.FixtureRequest, base: object) -> Recording | str:
     """This test's recording, or a one-line message naming what is wrong."""
     from harness.cassette.format import CassetteError
@@ -286,9 +317,14 @@ def _open_recording(request: pytest.FixtureRequest, base: object) -> Recording |
     try:
         config, name = _test_config(request, base)
         test_name = node.nodeid.split("::", 1)[-1]
-        path = cassette_path(config.cassette_dir, Path(node.path), test_name, name)
+        module = Path(node.path)
+        path = cassette_path(
+            config.cassette_dir, module, test_name, name, rootdir=request.config.rootpath
+        )
     except (TypeError, ValueError) as exc:
         return f"harness cassette configuration of {node.nodeid}: {exc}"
+    if name is None and not path.exists():
+        path = _legacy_fallback(request.config, config.cassette_dir, module, test_name, path)
     quoted = "'" + node.nodeid.replace("'", "'\\''") + "'"
     try:
         return Recording.open(

@@ -14,6 +14,8 @@ requests); a test only swaps the prepared attributes in and out.
 This is the only module that touches vcrpy, and it uses vcrpy internals (``vcr.patch``'s
 ``CassettePatcherBuilder`` and ``PATCHER_NAMES``, the stubs' cassette interface), which is why
 ``pyproject.toml`` bounds vcrpy from above. The plugin imports it when the first cassette opens.
+On vcrpy 8.x (Python 3.10) there is no ``skip_patchers``: every installed library vcrpy knows
+is patched, not only the three supported ones.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from vcr.patch import PATCHER_NAMES, CassettePatcherBuilder
+from vcr.patch import CassettePatcherBuilder
+
+try:
+    from vcr.patch import PATCHER_NAMES
+except ImportError:  # vcrpy 8.x, the newest on Python 3.10: no skip_patchers, all are patched
+    PATCHER_NAMES = ()
 
 from harness.cassette.format import Interaction, Request, Response
 from harness.plugin.recording import Recording

@@ -33,11 +33,21 @@ from harness.plugin.ledger import SessionLedger
 if sys.platform != "win32":
     import fcntl
 
-__all__ = ["CassetteMissError", "CassetteSaveError", "HarnessDriftWarning", "Recording"]
+__all__ = [
+    "CassetteMissError",
+    "CassetteSaveError",
+    "HarnessCassetteMovedWarning",
+    "HarnessDriftWarning",
+    "Recording",
+]
 
 
 class HarnessDriftWarning(UserWarning):
     """A recorded or replayed response departs from the Run/Thread models."""
+
+
+class HarnessCassetteMovedWarning(UserWarning):
+    """Cassettes were found where an older version kept them (keyed on the module's stem)."""
 
 
 class CassetteMissError(Exception):

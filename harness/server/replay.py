@@ -16,15 +16,25 @@ values and headers are never echoed, so a credential it carries cannot leak into
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
+import re
 import threading
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
 from harness.api.errors import ErrorResponse
-from harness.cassette.format import Cassette, Interaction, MatchKey, Request, match_key
+from harness.cassette.format import (
+    Cassette,
+    Interaction,
+    MatchKey,
+    Request,
+    Response,
+    _distance,
+    match_key,
+)
 from harness.cassette.scrub import Scrubber, clean_request
 from harness.server.asgi import Receive, Scope, Send, read_body, respond
 
@@ -95,7 +105,13 @@ class Unplayed:
 
 class ReplayApp:
     """The ASGI app. ``cassettes`` are tried in order; each is played at most once per
-    recorded interaction, so the server's state is "what has been played so far"."""
+    recorded interaction, so the server's state is "what has been played so far".
+
+    Everything a request needs is prepared at load: each response's wire bytes and headers,
+    and an index of the recorded requests for explaining misses. Per request the work is
+    cleaning the live request, one dict lookup per cassette and sending prepared bytes: a hit
+    or a miss costs the same with 10 or 100,000 interactions loaded.
+    """
 
     def __init__(self, cassettes: list[Cassette]) -> None:
         self.cassettes = cassettes
@@ -103,14 +119,11 @@ class ReplayApp:
         self.misses: list[Miss] = []
         self._lock = threading.Lock()
         self._scrubber = Scrubber()
-        self._keys: Counter[MatchKey] | None = None
-
-    def _recorded_keys(self) -> Counter[MatchKey]:
-        if self._keys is None:
-            self._keys = Counter(
-                match_key(i.request) for c in self.cassettes for i in c.interactions
-            )
-        return self._keys
+        self._answers = {
+            id(i): _prepared(i.response) for cassette in cassettes for i in cassette.interactions
+        }
+        self._nearest = _NearestIndex(i.request for c in cassettes for i in c.interactions)
+        self._wire_keys = _wire_keys(cassettes)
 
     @property
     def interaction_count(self) -> int:
@@ -121,24 +134,48 @@ class ReplayApp:
         """The first unplayed interaction matching ``request`` in any cassette, now played.
         ``request`` is the live one: it is cleaned (credentials to placeholders) first, as the
         plugin does, so it matches the recording that holds the placeholders."""
-        request = clean_request(request, self._scrubber)
+        return self._play(clean_request(request, self._scrubber))
+
+    def _play(self, request: Request) -> Interaction | None:
+        """:meth:`play` for a request already cleaned."""
         with self._lock:
-            for cassette in self.cassettes:
-                interaction = cassette.play(request)
-                if interaction is not None:
-                    return interaction
-            self.misses.append(Miss(request.method, request.path, self.explain_miss(request)))
+            interaction = self._play_key(match_key(request))
+            if interaction is None:
+                self.misses.append(Miss(request.method, request.path, self.explain_miss(request)))
+            return interaction
+
+    def _play_key(self, key: MatchKey) -> Interaction | None:
+        for cassette in self.cassettes:
+            interaction = cassette.play_key(key)
+            if interaction is not None:
+                return interaction
+        return None
+
+    def _play_wire(self, scope: Scope, body: bytes) -> Interaction | None:
+        """The fast path: a request whose bytes are exactly a recorded request's stored form
+        (compact JSON with sorted keys, as the SDK sends a one-field body) needs no parsing or
+        cleaning. The stored form holds no credential, so cleaning would leave it as it is,
+        unless the request repeats one of its own header values (cleaning learns those and
+        removes them everywhere) or is compressed: those take the general path."""
+        target = scope.get("raw_path") or scope["path"].encode()
+        query = scope.get("query_string", b"")
+        key = self._wire_keys.get((scope["method"], target, query, body))
+        if key is None or _needs_cleaning(scope["headers"], target + b"?" + query + body):
             return None
+        with self._lock:
+            return self._play_key(key)
+
+    def _clean_and_play(self, request: Request) -> Interaction | None:
+        return self._play(clean_request(request, self._scrubber, in_place=True))
 
     def explain_miss(self, request: Request) -> str:
         """Why nothing matched, against the nearest recorded request. Names no live value."""
-        already = self._recorded_keys()[match_key(request)]
-        if already:
+        if any(c.has_recorded(request) for c in self.cassettes):
             return (
-                f"recorded {already} time(s), every one already played; record the request "
+                "recorded, and every recording of it already played; record the request "
                 "again or restart the server"
             )
-        nearest = _nearest(self.cassettes, request)
+        nearest = self._nearest.find(request)
         if nearest is None:
             return "no interactions are loaded"
         return (
@@ -170,36 +207,102 @@ class ReplayApp:
         if scope["type"] != "http":
             return
         body = await read_body(receive)
-        request = _request_from_scope(scope, body)
-        if len(body) > _INLINE_BODY:  # scrubbing and explaining a large body: off the loop
-            interaction = await asyncio.to_thread(self.play, request)
-        else:
-            interaction = self.play(request)
+        interaction = self._play_wire(scope, body)
+        if interaction is None:
+            request = _request_from_scope(scope, body)
+            if len(body) > _INLINE_BODY:  # scrubbing and explaining a large body: off the loop
+                interaction = await asyncio.to_thread(self._clean_and_play, request)
+            else:
+                interaction = self._clean_and_play(request)
         if interaction is None:
             body = json.dumps(self._miss_envelope(request)).encode()
             headers = [(b"content-type", b"application/json"), (MISS_HEADER.encode(), b"1")]
             await respond(send, self.miss_status, headers, body)
             return
-        response = interaction.response
-        headers = [
-            (name.encode("latin-1"), value.encode("latin-1"))
-            for name, value in response.headers.items()
-            if name.lower() not in _HOP_BY_HOP
-        ]
-        await respond(send, response.status, headers, response.body_bytes)
+        answer = self._answers.get(id(interaction)) or _prepared(interaction.response)
+        await respond(send, answer.status, answer.headers, answer.body)
 
     def _miss_envelope(self, request: Request) -> dict[str, Any]:
         message = f"harness replay: {self.misses[-1]}" if self.misses else "harness replay: miss"
         return ErrorResponse.invalid_request(message, code=MISS_CODE).to_dict()
 
 
-def _nearest(cassettes: list[Cassette], request: Request) -> Request | None:
-    candidates = [c.nearest(request) for c in cassettes]
-    found = [c for c in candidates if c is not None]
-    if not found:
-        return None
-    best = Cassette(interactions=found).nearest(request)
-    return best.request if best is not None else None
+@dataclass(frozen=True)
+class _Answer:
+    """A recorded response as it goes on the wire, serialized once at load."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+def _prepared(response: Response) -> _Answer:
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in response.headers.items()
+        if name.lower() not in _HOP_BY_HOP
+    ]
+    return _Answer(response.status, headers, response.body_bytes)
+
+
+_WireKey = tuple[str, bytes, bytes, bytes]
+
+
+def _wire_keys(cassettes: list[Cassette]) -> dict[_WireKey, MatchKey]:
+    """Each recorded request's stored form as request bytes (method, path, query string,
+    compact sorted JSON body) -> its match key."""
+    keys: dict[_WireKey, MatchKey] = {}
+    for cassette in cassettes:
+        for interaction in cassette.interactions:
+            request = interaction.request
+            if request.base64 is not None:
+                continue
+            key = match_key(request)
+            query = urlencode(request.query).encode()
+            keys[(key[0], request.path.encode("latin-1"), query, key[3].encode())] = key
+    return keys
+
+
+_NEAREST_CANDIDATES = 32
+
+
+class _NearestIndex:
+    """The recorded requests a miss is explained against, indexed once so that explaining a
+    miss is a dict lookup or a binary search, never a scan: up to 32 requests per (path,
+    method), whose bodies are compared with the live one, and the sorted (path, method) pairs
+    (the path sharing the longest prefix with the live one sits next to it in that order)."""
+
+    def __init__(self, requests: Iterable[Request]) -> None:
+        self._by_target: dict[tuple[str, str], list[Request]] = {}
+        for request in requests:
+            bucket = self._by_target.setdefault((request.path, request.method), [])
+            if len(bucket) < _NEAREST_CANDIDATES:
+                bucket.append(request)
+        self._targets = sorted(self._by_target)
+
+    def find(self, live: Request) -> Request | None:
+        """Same path and method first (most similar body), else the nearest path."""
+        if not self._targets:
+            return None
+        target = (live.path, live.method)
+        if target not in self._by_target:
+            at = bisect.bisect_left(self._targets, target)
+            near = self._targets[max(0, at - 4) : at + 4]
+            target = max(
+                near,
+                key=lambda t: (t[0] == live.path, t[1] == live.method, _prefix(t[0], live.path)),
+            )
+        body = live.canonical_body()
+        return min(self._by_target[target], key=lambda r: _distance(r.canonical_body(), body))
+
+
+def _prefix(a: str, b: str) -> int:
+    """Length of the common prefix."""
+    shortest = min(len(a), len(b))
+    n = 0
+    while n < shortest and a[n] == b[n]:
+        n += 1
+    return n
 
 
 def _difference(recorded: Request, live: Request) -> str:
@@ -228,17 +331,51 @@ def _body_keys(recorded: Request, live: Request) -> str:
     return f" at {', '.join(keys)}" if keys else ""
 
 
+_SHORTEST_SECRET = 6
+_UNRESERVED = re.compile(rb"[A-Za-z0-9_.~-]*")
+"""No credential value shorter than this is learned (``harness.cassette.scrub.Secrets``)."""
+
+
+def _needs_cleaning(headers: Iterable[tuple[bytes, bytes]], rest: bytes) -> bool:
+    """Whether cleaning could change a request with these headers whose path, query and body
+    are ``rest``: it is compressed, carries cookies or Basic credentials (whose parts are
+    learned), or repeats a header value (or the token after its scheme) in ``rest``."""
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in (b"content-encoding", b"cookie") or value[:6].lower() == b"basic ":
+            return True
+        for part in (value.strip(), value.partition(b" ")[2].strip()):
+            if len(part) >= _SHORTEST_SECRET and any(form in rest for form in _forms(part)):
+                return True
+    return False
+
+
+def _forms(value: bytes) -> tuple[bytes, ...]:
+    """``value`` as it is and percent-encoded (as ``Secrets.learn`` learns it)."""
+    if _UNRESERVED.fullmatch(value):
+        return (value,)
+    text = value.decode("latin-1")
+    return (value, quote(text, safe="").encode(), quote_plus(text, safe="").encode())
+
+
 def _request_from_scope(scope: Scope, body: bytes) -> Request:
+    """The live request as matching sees it (its headers are kept only so that cleaning can
+    learn credential values from them; they are not matched and never echoed)."""
     raw_path = scope.get("raw_path")
     path = raw_path.decode("latin-1") if raw_path else scope["path"]
-    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    query_string = scope.get("query_string", b"")
+    query = (
+        parse_qsl(query_string.decode("latin-1"), keep_blank_values=True) if query_string else []
+    )
+    headers = {
+        name.decode("latin-1").lower(): value.decode("latin-1")
+        for name, value in scope.get("headers", [])
+    }
     request = Request(
         method=str(scope["method"]).upper(),
         path=path.split("?", 1)[0],
         query=query,
-        headers={
-            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
-        },
+        headers=headers,
     )
     request.set_body(body)
     return request

@@ -1,0 +1,582 @@
+"""Every benchmark of the project in one run: one table of ratios, bench.json, PNG figures.
+
+    python scripts/bench.py            # the full report (about 10-15 minutes on 2 cores)
+    python scripts/bench.py --quick    # small sizes, a smoke run (under 2 minutes)
+    python scripts/bench.py --only servers scale   # some sections
+
+Each section runs its side-by-side comparison in this one run (other jobs on the machine slow
+both sides alike, so the ratios hold where absolute figures do not) and adds rows to the final
+table: what was measured, its value, what it is compared with, the ratio and the goal.
+Sections reuse the scripts beside this one (bench_factory, bench_replay, bench_servers,
+bench_startup, bench_scale). ``bench.json`` holds every row and every raw figure; the figures
+(replay time vs N, server throughput) go to ``scripts/figures/`` on a full run and to
+``bench-figures/`` beside bench.json on a quick one. Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+import bench_factory  # noqa: E402
+import bench_replay  # noqa: E402
+import bench_scale  # noqa: E402
+import bench_servers  # noqa: E402
+
+
+@dataclass
+class Row:
+    section: str
+    what: str
+    value: float
+    unit: str
+    versus: str
+    ratio: float | None
+    goal: str
+    met: bool | None
+
+
+@dataclass
+class Sizes:
+    factory_ours: int
+    factory_theirs: int
+    replay: list[int]
+    vcr: list[int]
+    per_test: int
+    per_test_rounds: int
+    load: int
+    startup_rounds: int
+    server_seconds: float
+    server_connections: list[int]
+    server_apps: tuple[str, ...]
+    server_rounds: int
+    scale_replay: int
+    scale_verify_mb: int
+
+
+FULL = Sizes(
+    20_000,
+    200,
+    [1000, 5000, 10000],
+    [500, 1000],
+    300,
+    2,
+    10_000,
+    20,
+    5.0,
+    [50, 200],
+    bench_servers.APPS,
+    2,
+    100_000,
+    200,
+)
+QUICK = Sizes(
+    2_000,
+    20,
+    [200, 500],
+    [100, 200],
+    30,
+    1,
+    1_000,
+    3,
+    1.0,
+    [50],
+    ("bare", "replay", "emulate"),
+    1,
+    10_000,
+    20,
+)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def factory(sizes: Sizes, work: Path) -> tuple[dict[str, Any], list[Row]]:
+    out = bench_factory.measure(sizes.factory_ours, sizes.factory_theirs)
+    poly = out["polyfactory_sdk"]
+    s = "factory"
+    vs = "polyfactory on openai Run"
+    rows = [
+        Row(
+            s,
+            "RunFactory.build() loop",
+            out["loop"],
+            "runs/s",
+            vs,
+            out["loop"] / poly,
+            ">= 100x",
+            out["loop"] / poly >= 100,
+        ),
+        Row(
+            s,
+            "RunFactory.batch(n)",
+            out["batch"],
+            "runs/s",
+            vs,
+            out["batch"] / poly,
+            ">= 100x",
+            out["batch"] / poly >= 100,
+        ),
+        Row(
+            s,
+            "batch(n) vs build() loop",
+            out["batch"],
+            "runs/s",
+            "build() loop",
+            out["batch"] / out["loop"],
+            ">= 1x",
+            out["batch"] >= out["loop"],
+        ),
+        Row(
+            s,
+            "runs breaking check_run",
+            out["ours_broken"],
+            "runs",
+            f"of {out['ours_checked']}",
+            None,
+            "0",
+            out["ours_broken"] == 0,
+        ),
+        Row(s, "memory per built run", out["bytes_per_run"] / 1024, "KiB", "", None, "", None),
+    ]
+    return out, rows
+
+
+def replay(sizes: Sizes, work: Path) -> tuple[dict[str, Any], list[Row]]:
+    out = bench_replay.bench_replay(sizes.replay, sizes.vcr, work)
+    rows = []
+    for r in out["rows"]:
+        ratio = r["harness"] / r["mock"]
+        rows.append(
+            Row(
+                "replay",
+                f"SDK replay of {r['n']}",
+                r["harness"],
+                "s",
+                "mock transport",
+                ratio,
+                "<= 3x",
+                ratio <= 3,
+            )
+        )
+        label = "vcrpy (measured)" if r["vcrpy_measured"] else "vcrpy (extrapolated N^2)"
+        rows.append(
+            Row(
+                "replay",
+                f"SDK replay of {r['n']}",
+                r["harness"],
+                "s",
+                label,
+                r["vcrpy"] / r["harness"],
+                "",
+                None,
+            )
+        )
+    return out, rows
+
+
+def per_test(sizes: Sizes, work: Path) -> tuple[dict[str, Any], list[Row]]:
+    out = bench_replay.bench_per_test(sizes.per_test, work, rounds=sizes.per_test_rounds)
+    marginal = out["marginal_ms"]
+    harness = marginal["harness"] - marginal["mock"]
+    vcr = marginal["vcrpy"] - marginal["mock"]
+    rows = [
+        Row(
+            "per-test",
+            "harness overhead per test",
+            harness,
+            "ms",
+            "no cassette",
+            None,
+            "<= 0.5 ms",
+            harness <= 0.5,
+        ),
+        Row("per-test", "pytest-recording overhead", vcr, "ms", "no cassette", None, "", None),
+        Row(
+            "per-test",
+            "amortised per test",
+            out["amortised_ms"]["harness"],
+            "ms",
+            "pytest-recording",
+            out["amortised_ms"]["vcrpy"] / out["amortised_ms"]["harness"],
+            "",
+            None,
+        ),
+    ]
+    return out, rows
+
+
+def load(sizes: Sizes, work: Path) -> tuple[dict[str, Any], list[Row]]:
+    out = bench_replay.bench_load(sizes.load, work)
+    ratio = out["vcrpy"] / out["harness"]
+    return out, [
+        Row(
+            "load",
+            f"load {out['n']} interactions",
+            out["harness"],
+            "s",
+            f"vcrpy YAML ({out['loader']})",
+            ratio,
+            ">= 10x faster",
+            ratio >= 10,
+        )
+    ]
+
+
+def startup(sizes: Sizes, work: Path) -> tuple[dict[str, Any], list[Row]]:
+    script = HERE / "bench_startup.py"
+    command = [sys.executable, str(script), "--rounds", str(sizes.startup_rounds)]
+    text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    added = float(re.search(r"added by the plugin: ([-\d.]+) ms", text).group(1))  # type: ignore[union-attr]
+    ratio = float(re.search(r"ratio with/without \(median\)\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
+    out = {
+        "lines": ["plugin start-up (scripts/bench_startup.py)", *text.splitlines()],
+        "added_ms": added,
+        "ratio": ratio,
+    }
+    return out, [
+        Row(
+            "startup",
+            "pytest start-up added by the plugin",
+            added,
+            "ms",
+            "without the plugin",
+            ratio,
+            "<= 20 ms",
+            added <= 20,
+        )
+    ]
+
+
+def servers(sizes: Sizes, work: Path) -> tuple[dict[str, Any], list[Row]]:
+    results = bench_servers.measure(
+        sizes.server_seconds,
+        sizes.server_connections,
+        apps=sizes.server_apps,
+        rounds=sizes.server_rounds,
+    )
+    prism = _prism(sizes, work)
+    lines = [
+        f"servers: modify-run over loopback keep-alive, {sizes.server_seconds:g} s each, "
+        f"{bench_servers.generator_name()}, best of {sizes.server_rounds}",
+        *bench_servers.table(results),
+        f"   Prism: {prism['note']}",
+    ]
+    bare = {(r.stack, r.connections): r for r in results if r.app == "bare"}
+    rows = []
+    for r in results:
+        if r.app == "bare":
+            continue
+        base = bare[(r.stack, r.connections)]
+        label = f"{r.app} {r.stack} {r.connections} conns"
+        vs = f"bare app ({base.rps:,.0f} req/s)"
+        rows.append(
+            Row(
+                "servers",
+                f"{label} req/s",
+                r.rps,
+                "req/s",
+                vs,
+                r.rps / base.rps,
+                ">= 0.8x",
+                r.rps / base.rps >= 0.8,
+            )
+        )
+        rows.append(
+            Row(
+                "servers",
+                f"{label} p99",
+                r.p99_ms,
+                "ms",
+                f"bare ({base.p99_ms:.1f} ms)",
+                r.p99_ms / base.p99_ms,
+                "<= 1.5x",
+                r.p99_ms / base.p99_ms <= 1.5,
+            )
+        )
+        rows.append(Row("servers", f"{label} errors", r.errors, "", "", None, "0", r.errors == 0))
+    if "rps" in prism:
+        ref = bare.get(("h11", sizes.server_connections[0]))
+        ratio = prism["rps"] / ref.rps if ref else None
+        rows.append(
+            Row(
+                "servers",
+                "Prism mock req/s",
+                prism["rps"],
+                "req/s",
+                "bare app h11",
+                ratio,
+                "",
+                None,
+            )
+        )
+    return {"lines": lines, "results": [asdict(r) for r in results], "prism": prism}, rows
+
+
+def _prism(sizes: Sizes, work: Path) -> dict[str, Any]:
+    """Prism mocking the spec, when a Prism is already installed (never downloaded here)."""
+    prism = shutil.which("prism")
+    if prism is None and shutil.which("npx"):
+        probe = subprocess.run(
+            ["npx", "--no-install", "prism", "--version"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        prism = "npx" if probe.returncode == 0 else None
+    if prism is None:
+        return {"note": "skipped: no Prism installed (npm i -g @stoplight/prism-cli to add it)"}
+    spec = HERE.parent / "tests" / "data" / "openai-assistants.yaml"
+    command = ["prism", "mock", "-h", "127.0.0.1", "-p", "4010", str(spec)]
+    if prism == "npx":
+        command = ["npx", "--no-install", *command]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = "http://127.0.0.1:4010"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                bench_servers._warm(
+                    url,
+                    "/threads/thread_abc",
+                    {"authorization": "Bearer x", "content-type": "application/json"},
+                    bench_servers.BODY,
+                )
+                break
+            except (OSError, AssertionError):
+                time.sleep(0.5)
+        load = bench_servers._wrk if shutil.which("wrk") else bench_servers._python
+        requests, elapsed, _, p99, errors = load(
+            url,
+            "/threads/thread_abc",
+            {"authorization": "Bearer x", "content-type": "application/json"},
+            bench_servers.BODY,
+            0,
+            sizes.server_connections[0],
+            sizes.server_seconds,
+            work,
+        )
+        return {
+            "note": f"{requests / elapsed:,.0f} req/s, p99 {p99:.1f} ms, {errors} errors",
+            "rps": requests / elapsed,
+            "p99_ms": p99,
+            "errors": errors,
+        }
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def scale(sizes: Sizes, work: Path) -> tuple[dict[str, Any], list[Row]]:
+    out = bench_scale.measure(sizes.scale_replay, sizes.scale_verify_mb, work)
+    rows = []
+    r = out["replay"]
+    rows.append(
+        Row(
+            "scale",
+            f"SDK replay of {r['n']:,}",
+            r["harness"]["seconds"],
+            "s",
+            "mock transport",
+            r["harness"]["seconds"] / r["mock"]["seconds"],
+            "<= 3x",
+            r["harness"]["seconds"] / r["mock"]["seconds"] <= 3,
+        )
+    )
+    rows.append(
+        Row(
+            "scale",
+            f"SDK replay of {r['n']:,} peak RSS added",
+            r["harness"]["rss_mb"],
+            "MB",
+            f"file {r['file_mb']:.0f} MB",
+            r["harness"]["rss_mb"] / r["file_mb"],
+            "<= 2x file",
+            r["harness"]["rss_mb"] <= 2 * r["file_mb"],
+        )
+    )
+    for name in ("verify", "scan"):
+        v = out[name]
+        rows.append(
+            Row(
+                "scale",
+                f"{name} of a {v['file_mb']:.0f} MB cassette peak RSS added",
+                v["rss_mb"],
+                "MB",
+                f"file {v['file_mb']:.0f} MB",
+                v["rss_mb"] / v["file_mb"],
+                "<= 3x file",
+                v["rss_mb"] <= 3 * v["file_mb"],
+            )
+        )
+    return out, rows
+
+
+SECTIONS: dict[str, Callable[[Sizes, Path], tuple[dict[str, Any], list[Row]]]] = {
+    "factory": factory,
+    "replay": replay,
+    "per-test": per_test,
+    "load": load,
+    "startup": startup,
+    "servers": servers,
+    "scale": scale,
+}
+NOT_YET = [
+    "emulator create_and_poll: not measured yet (needs the emulator's run lifecycle)",
+    "import/record throughput: not measured yet",
+]
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _table(rows: list[Row]) -> list[str]:
+    lines = [f"{'section':<9} {'what':<42} {'value':>12} {'vs':<30} {'ratio':>9}  goal"]
+    for r in rows:
+        value = f"{r.value:,.2f}" if abs(r.value) < 100 else f"{r.value:,.0f}"
+        ratio = f"{r.ratio:,.2f}x" if r.ratio is not None else ""
+        met = "" if r.met is None else ("  met" if r.met else "  NOT MET")
+        lines.append(
+            f"{r.section:<9} {r.what[:42]:<42} {value + ' ' + r.unit:>12} {r.versus[:30]:<30} "
+            f"{ratio:>9}  {r.goal}{met}"
+        )
+    return lines
+
+
+def _figures(report: dict[str, Any], folder: Path) -> list[str]:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return ["figures: skipped (matplotlib is in the dev extra)"]
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    if "replay" in report:
+        rows = report["replay"]["rows"]
+        n = [r["n"] for r in rows]
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        ax.plot(n, [r["mock"] for r in rows], "o-", label="mock transport")
+        ax.plot(n, [r["harness"] for r in rows], "s-", label="harness")
+        measured = [r for r in rows if r["vcrpy_measured"]]
+        ax.plot([r["n"] for r in measured], [r["vcrpy"] for r in measured], "^-", label="vcrpy")
+        guessed = [r for r in rows if not r["vcrpy_measured"]]
+        if guessed and measured:
+            ax.plot(
+                [measured[-1]["n"]] + [r["n"] for r in guessed],
+                [measured[-1]["vcrpy"]] + [r["vcrpy"] for r in guessed],
+                "^:",
+                color="C2",
+                label="vcrpy (extrapolated N^2)",
+            )
+        if "scale" in report:
+            big = report["scale"]["replay"]
+            ax.plot([big["n"]], [big["harness"]["seconds"]], "s", color="C1", mfc="none")
+            ax.plot([big["n"]], [big["mock"]["seconds"]], "o", color="C0", mfc="none")
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="interactions replayed through the SDK (N)",
+            ylabel="seconds",
+            title="Replay time vs N (same machine, same run)",
+        )
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(folder / "replay.png", dpi=110)
+        plt.close(fig)
+        written.append(str(folder / "replay.png"))
+    if "servers" in report:
+        results = report["servers"]["results"]
+        groups = sorted(
+            {(r["stack"], r["connections"]) for r in results}, key=lambda g: (g[0] != "h11", g[1])
+        )
+        apps = [a for a in bench_servers.APPS if any(r["app"] == a for r in results)]
+        fig, ax = plt.subplots(figsize=(7.4, 4.2))
+        width = 0.8 / len(apps)
+        for i, app in enumerate(apps):
+            values = [
+                next(
+                    (
+                        r["rps"]
+                        for r in results
+                        if (r["stack"], r["connections"]) == g and r["app"] == app
+                    ),
+                    0,
+                )
+                for g in groups
+            ]
+            ax.bar([x + i * width for x in range(len(groups))], values, width, label=app)
+        ax.set_xticks(
+            [x + width * (len(apps) - 1) / 2 for x in range(len(groups))],
+            [f"{s}\n{c} conns" for s, c in groups],
+        )
+        ax.set(ylabel="requests/s", title="Server throughput, modify-run, loopback keep-alive")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(folder / "servers.png", dpi=110)
+        plt.close(fig)
+        written.append(str(folder / "servers.png"))
+    return [f"figures: {', '.join(written)}"] if written else []
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), help="these sections")
+    parser.add_argument("--json", type=Path, default=Path("bench.json"), help="bench.json path")
+    parser.add_argument("--figures", type=Path, help="figure folder")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore", DeprecationWarning)
+    sizes = QUICK if args.quick else FULL
+    figures = args.figures or (
+        args.json.resolve().parent / "bench-figures" if args.quick else HERE / "figures"
+    )
+    started = time.perf_counter()
+    report: dict[str, Any] = {
+        "quick": args.quick,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "sizes": asdict(sizes),
+    }
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="harness-bench-") as scratch:
+        for name, section in SECTIONS.items():
+            if args.only and name not in args.only:
+                continue
+            begun = time.perf_counter()
+            work = Path(scratch) / name
+            work.mkdir()
+            out, section_rows = section(sizes, work)
+            out["seconds"] = time.perf_counter() - begun
+            report[name] = out
+            rows += section_rows
+            print("\n".join(out.get("lines", [])) + f"\n   ({out['seconds']:.0f} s)\n", flush=True)
+    print("\n".join(NOT_YET))
+    print("\n" + "\n".join(_table(rows)))
+    report["rows"] = [asdict(r) for r in rows]
+    report["seconds"] = time.perf_counter() - started
+    args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print("\n".join(_figures(report, figures)))
+    print(f"wrote {args.json}; total {report['seconds']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
