@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     )
     from harness.plugin.config import CassetteConfig
     from harness.plugin.recording import HarnessDriftWarning
+    from harness.plugin.unpatched import HarnessUnpatchedWarning
     from harness.server.replay import ReplayApp
     from harness.tools.verify import Problem, Report, scan_paths, verify_paths
 
@@ -64,6 +65,7 @@ _EXPORTS: dict[str, str] = {
     ),
     "CassetteConfig": "harness.plugin.config",
     "HarnessDriftWarning": "harness.plugin.recording",
+    "HarnessUnpatchedWarning": "harness.plugin.unpatched",
     "ReplayApp": "harness.server.replay",
     **dict.fromkeys(("Problem", "Report", "scan_paths", "verify_paths"), "harness.tools.verify"),
 }
@@ -76,6 +78,7 @@ __all__ = [
     "ErrorResponse",
     "FactoryError",
     "HarnessDriftWarning",
+    "HarnessUnpatchedWarning",
     "InconsistentObjectError",
     "Metadata",
     "ModifyRunRequest",

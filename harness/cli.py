@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -26,11 +26,12 @@ def _input_errors(command: str) -> Iterator[None]:
     """The one error path for bad input: a one-line message naming the file, exit 2."""
     from harness.cassette.format import CassetteError
     from harness.tools.importers import ImportInputError
+    from harness.tools.record import RecordError
     from harness.tools.regenerate import RegenerateError
 
     try:
         yield
-    except (CassetteError, RegenerateError, ImportInputError) as exc:
+    except (CassetteError, RegenerateError, ImportInputError, RecordError) as exc:
         click.echo(f"harness {command}: {exc}", err=True)
         click.get_current_context().exit(2)
     except OSError as exc:
@@ -301,6 +302,85 @@ def regenerate(paths: tuple[str, ...], target: str | None, api_key_env: str, dry
         click.get_current_context().exit(1)
 
 
+@main.command()
+@click.argument("cassette", type=click.Path(dir_okay=False))
+@click.option(
+    "--target",
+    default=None,
+    metavar="URL",
+    help="Backend root URL (scheme://host[:port]); default: the built-in emulator, in-process.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["once", "new_episodes", "all", "none"]),
+    default="once",
+    show_default=True,
+    help="once: record into a new cassette (an existing one is replayed); new_episodes: "
+    "answer what is recorded, record the rest; all: record every request; none: replay only.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=0, show_default=True, type=int, help="0 = any free port.")
+@click.option(
+    "--api-key-env",
+    default="OPENAI_API_KEY",
+    show_default=True,
+    metavar="NAME",
+    help="Environment variable holding the key for --target.",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the emulator.")
+def record(
+    cassette: str, target: str | None, mode: str, host: str, port: int, api_key_env: str, seed: int
+) -> None:
+    """Record any client's traffic: a reverse proxy that prints its base URL (…/v1).
+
+    Requests the cassette answers are replayed (the plugin's matching); new ones go to the
+    target, stream back as they arrive, and are recorded, scrubbed, with the cassette
+    rewritten atomically after each one.
+
+    \b
+    Example:
+      harness record cassettes/node/run.json --port 8765 &
+      OPENAI_BASE_URL=http://127.0.0.1:8765/v1 node app.js
+      OPENAI_API_KEY=... harness record c.json --target https://api.openai.com
+    """
+    from harness.server.replay import ReplayApp, base_url
+    from harness.server.serve import run_forever
+    from harness.tools.record import ProxyMode, RecordError, create_app
+    from harness.tools.regenerate import api_key_from_env
+
+    with _input_errors("record"):
+        key = api_key_from_env(api_key_env) if target else None
+        if target and not key:
+            raise RecordError(
+                f"${api_key_env} is not set; export the key for {target} or name another "
+                "variable with --api-key-env"
+            )
+        app = create_app(
+            cassette, mode=cast("ProxyMode", mode), target=target, api_key=key, seed=seed
+        )
+
+        def ready(root_url: str) -> None:
+            if isinstance(app, ReplayApp):
+                click.echo(base_url(app, root_url))
+                what = f"replaying {cassette} (mode {mode}); nothing is recorded"
+            else:
+                click.echo(f"{root_url}/v1")
+                where = target or f"the built-in emulator (seed {seed})"
+                what = f"recording to {cassette} (mode {mode}), new requests go to {where}"
+            click.echo(f"harness record: {what}; Ctrl-C to stop", err=True)
+            sys.stdout.flush()
+
+        run_forever(app, host, port, on_ready=ready)
+    if isinstance(app, ReplayApp):
+        click.echo(f"harness record: stopped; {len(app.misses)} miss(es)", err=True)
+    else:
+        click.echo(
+            f"harness record: stopped; {app.recorded} new interaction(s) recorded to {cassette}, "
+            f"{app.answered} answered from it",
+            err=True,
+        )
+
+
 @main.command("import")
 @click.argument("sources", nargs=-1, required=True, metavar="SRC...")
 @click.option(
@@ -318,8 +398,9 @@ def import_(sources: tuple[str, ...], output: str, dry_run: bool, as_json: bool)
     cassettes: scrubbed, volatile headers dropped, JSON bodies as data, drift checked.
 
     Directories are searched for *.yaml, *.yml, *.json and *.har. pytest-recording's
-    <tests>/cassettes/<module>/<test>.yaml becomes OUT/<module>/<test>.json, where the plugin
-    looks for it. Unreadable input writes nothing and exits 2.
+    <tests>/cassettes/<module>/<test>.yaml becomes OUT/<tests>/<module>/<test>.json (paths
+    from the current directory: run it from the rootdir), where the plugin looks for it.
+    Unreadable input writes nothing and exits 2.
 
     \b
     Example:
@@ -340,11 +421,16 @@ def import_(sources: tuple[str, ...], output: str, dry_run: bool, as_json: bool)
     skipped = sum(len(r.skipped) for r in reports)
     removed = sum(sum(r.credentials.values()) for r in reports)
     drift = sum(len(r.drift) for r in reports)
-    verb = "would write" if dry_run else "wrote"
-    written = sum(r.status in ("written", "would write") for r in reports)
+    status = {
+        s: sum(r.status == s for r in reports) for s in ("written", "would write", "unchanged")
+    }
+    written = (
+        f"{status['would write']} would be written" if dry_run else f"{status['written']} written"
+    )
     click.echo(
-        f"harness import: {len(reports)} file(s), {verb} {written}; {kept} interaction(s) kept, "
-        f"{skipped} skipped, {removed} credential(s) removed, {drift} drift problem(s)",
+        f"harness import: {len(reports)} file(s): {written}, {status['unchanged']} unchanged; "
+        f"{kept} interaction(s) kept, {skipped} skipped, {removed} credential(s) removed, "
+        f"{drift} drift problem(s)",
         err=True,
     )
 

@@ -98,8 +98,8 @@ QUICK = Sizes(
     [50],
     ("bare", "replay", "emulate"),
     1,
-    10_000,
-    20,
+    2_000,
+    5,
 )
 
 
@@ -436,6 +436,7 @@ SECTIONS: dict[str, Callable[[Sizes, Path], tuple[dict[str, Any], list[Row]]]] =
     "servers": servers,
     "scale": scale,
 }
+STACK_NAMES = {"h11": "h11 + asyncio", "httptools": "httptools + uvloop"}
 NOT_YET = [
     "emulator create_and_poll: not measured yet (needs the emulator's run lifecycle)",
     "import/record throughput: not measured yet",
@@ -487,8 +488,22 @@ def _figures(report: dict[str, Any], folder: Path) -> list[str]:
             )
         if "scale" in report:
             big = report["scale"]["replay"]
-            ax.plot([big["n"]], [big["harness"]["seconds"]], "s", color="C1", mfc="none")
-            ax.plot([big["n"]], [big["mock"]["seconds"]], "o", color="C0", mfc="none")
+            ax.plot(
+                [big["n"]],
+                [big["harness"]["seconds"]],
+                "s",
+                color="C1",
+                mfc="none",
+                label="harness (scale run)",
+            )
+            ax.plot(
+                [big["n"]],
+                [big["mock"]["seconds"]],
+                "o",
+                color="C0",
+                mfc="none",
+                label="mock (scale run)",
+            )
         ax.set(
             xscale="log",
             yscale="log",
@@ -525,7 +540,7 @@ def _figures(report: dict[str, Any], folder: Path) -> list[str]:
             ax.bar([x + i * width for x in range(len(groups))], values, width, label=app)
         ax.set_xticks(
             [x + width * (len(apps) - 1) / 2 for x in range(len(groups))],
-            [f"{s}\n{c} conns" for s, c in groups],
+            [f"{STACK_NAMES[s]}\n{c} conns" for s, c in groups],
         )
         ax.set(ylabel="requests/s", title="Server throughput, modify-run, loopback keep-alive")
         ax.legend()

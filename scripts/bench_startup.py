@@ -62,11 +62,12 @@ def main() -> int:
             for name, command in variants.items():
                 times[name].append(_cpu_ms(command, project, env))
     print(f"pytest --co -q on an empty project, CPU ms over {args.rounds} rounds:")
-    print("                          median      min")
+    width = max(len(str(args.baseline_src or "")) + 12, 20)
+    print(f"  {'':{width}s}    median      min")
     for name in variants:
         median, low = statistics.median(times[name]), min(times[name])
         label = f"plugin from {args.baseline_src}" if name == "baseline" else f"{name} the plugin"
-        print(f"  {label:20s} {median:9.1f} {low:8.1f}")
+        print(f"  {label:{width}s} {median:9.1f} {low:8.1f}")
     without, with_ = statistics.median(times["without"]), statistics.median(times["with"])
     added = with_ - without
     added_min = min(times["with"]) - min(times["without"])

@@ -9,6 +9,7 @@ translated into ``anyOf [..., null]`` here.
 from __future__ import annotations
 
 import copy
+import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from referencing.jsonschema import DRAFT202012
 
 SPEC_PATH = Path(__file__).parent / "data" / "openai-assistants-subset.yaml"
 FULL_SPEC_PATH = Path(__file__).parent / "data" / "openai-assistants.yaml"
+"""Every operation and stream event (``AssistantStreamEvent`` and the objects it carries)."""
 
 
 def _translate_nullable(node: Any) -> Any:
@@ -68,3 +70,12 @@ def spec_errors(name: str, instance: object, *, full: bool = False) -> list[str]
 @cache
 def _cached_validator(name: str, full: bool) -> Draft202012Validator:
     return spec_validator(name, full=full)
+
+
+def stream_event_errors(event: str | None, data: str) -> list[str]:
+    """How one server-sent event fails the full spec's ``AssistantStreamEvent``."""
+    try:
+        value: object = json.loads(data)
+    except ValueError:
+        value = data
+    return spec_errors("AssistantStreamEvent", {"event": event, "data": value}, full=True)

@@ -381,7 +381,7 @@ def test_recording_through_the_plugin_writes_none_of_them(pytester: pytest.Pytes
             secrets.append(secret)
     (pytester.path / "placed.json").write_text(json.dumps(placed))
     pytester.makeconftest(RECORD_CONFTEST)
-    pytester.makepyfile(test_record=RECORD_TEST)
+    pytester.makepyfile(test_matrix_record=RECORD_TEST)
     result = pytester.runpytest("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=len(placed))
     files = list((pytester.path / "cassettes").rglob("*.json"))

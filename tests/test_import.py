@@ -18,6 +18,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+# pytester's in-process runs drop the modules first imported inside them; httpx's and httpx2's
+# transports (httpcore, httpcore2) are imported lazily, so import them here, or later tests
+# would see two copies of their exception classes.
+import httpcore  # noqa: F401
+import httpcore2  # noqa: F401
 import httpx
 import openai
 import pytest
@@ -313,7 +318,10 @@ def test_vcrpy_base64_string_body_and_event_stream_stay_readable(tmp_path: Path)
     result = run_import(source, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
     response = Cassette.load(tmp_path / "out" / "stream.json").interactions[0].response
-    assert response.text == events
+    assert response.events == [
+        {"event": "thread.run.created", "data": {"id": "run_abc"}},
+        {"event": "done", "text": "[DONE]"},
+    ]  # a stream is stored one readable event per entry
 
 
 # --------------------------------------------------------------------------- pytest-recording
@@ -709,3 +717,24 @@ def test_dry_run_writes_nothing_and_harness_cassettes_are_left_alone(tmp_path: P
     clash = run_import(source, "-o", source)
     assert clash.exit_code == 2
     assert "vcr.json: would be overwritten by its import; choose -o DIR" in clash.stderr
+
+
+def test_pytest_recording_paths_map_to_the_plugin_key_for_the_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.plugin.naming import cassette_path
+    from harness.tools.importers import destination
+
+    monkeypatch.chdir(tmp_path)  # the rootdir
+    recorded = tmp_path / "tests" / "api" / "cassettes" / "test_runs" / "TestRuns.test_x[a].yaml"
+    recorded.parent.mkdir(parents=True)
+    recorded.write_text("version: 1\ninteractions: []\n")
+    out = tmp_path / "cassettes"
+    expected = cassette_path(
+        out, tmp_path / "tests" / "api" / "test_runs.py", "TestRuns::test_x[a]", rootdir=tmp_path
+    )
+    assert destination(recorded, tmp_path / "tests", out) == expected
+    assert expected == out / "tests" / "api" / "test_runs" / "TestRuns.test_x-a.json"
+    result = run_import("tests", "-o", "cassettes")
+    assert result.exit_code == 0, result.output
+    assert expected.is_file()

@@ -323,3 +323,14 @@ def test_mapping_that_fails_validation_is_reported_not_raised() -> None:
     assert problems
     assert any(p.startswith("status:") for p in problems)
     assert json.dumps(problems)
+
+
+def test_limits_the_models_enforce_come_back_as_validation_violations() -> None:
+    """Limits the models validate (metadata, tools, names, ranges) are not re-checked by a rule
+    that could never fire: a mapping breaking one is reported through validation."""
+    data = _run("completed")
+    data["metadata"] = {f"k{i}": "v" for i in range(17)}
+    data["temperature"] = 3
+    problems = check_run(data)
+    assert any(p.startswith("metadata:") for p in problems), problems
+    assert any(p.startswith("temperature:") for p in problems), problems

@@ -116,10 +116,23 @@ def response_model(method: str, path: str, status: int) -> type[Run] | type[Thre
 
 
 def response_drift(
-    method: str, path: str, status: int, body: object, *, has_json: bool = True
+    method: str,
+    path: str,
+    status: int,
+    body: object,
+    *,
+    has_json: bool = True,
+    events: list[dict[str, Any]] | None = None,
 ) -> list[Drift]:
     """Drift in one response, each :attr:`Drift.path` relative to the interaction
-    (``response.json.created_at``); empty when the response returns no object or matches."""
+    (``response.json.created_at``); empty when the response returns no object or matches.
+    A streamed 2xx answer on a thread path (``events``: create run, create thread and run,
+    submit tool outputs) is checked event by event against the spec's stream events
+    (:func:`harness.stream.drift.stream_drift`)."""
+    if events is not None and 200 <= status < 300 and "/threads" in path:
+        from harness.stream.drift import stream_drift
+
+        return stream_drift(events)
     model = response_model(method, path, status)
     if model is None:
         return []

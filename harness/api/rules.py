@@ -25,12 +25,14 @@ Decisions where the API documentation is silent (the same ones the factory makes
   never when ``tool_choice`` is ``none`` or names a built-in tool.
 * ``last_error`` is set exactly for failed runs, ``incomplete_details`` (with a reason)
   exactly for incomplete ones.
+
+Limits the models already validate (metadata sizes, tool counts, name patterns, numeric ranges)
+are not repeated here: a mapping that breaks one comes back as a validation violation.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -40,22 +42,13 @@ from harness.api.constants import (
     EXPIRABLE_STATUSES,
     ID_PREFIXES,
     INCOMPLETE_REASONS,
-    MAX_CODE_INTERPRETER_FILES,
-    MAX_TOOLS,
-    MAX_VECTOR_STORES,
-    METADATA_MAX_KEY_LENGTH,
-    METADATA_MAX_KEYS,
-    METADATA_MAX_VALUE_LENGTH,
     MIN_TOKEN_LIMIT,
-    NAME_PATTERN,
-    RUN_STATUSES,
     TERMINAL_STATUSES,
     TERMINAL_TIMESTAMPS,
 )
 from harness.api.models import (
     FunctionTool,
     NamedToolChoice,
-    ResponseFormatJsonSchema,
     Run,
     Thread,
     ToolResources,
@@ -69,7 +62,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", Run, Thread)
-_NAME = re.compile(NAME_PATTERN)
 _LIMIT_OF_REASON = {
     "max_prompt_tokens": "prompt_tokens",
     "max_completion_tokens": "completion_tokens",
@@ -91,10 +83,6 @@ def check_run(run: Run | Mapping[str, Any], *, thread: Thread | None = None) -> 
         return parsed
     r = parsed
     out: list[str] = []
-    status = r.status
-    if status not in RUN_STATUSES:
-        out.append(f"status: {status!r} is not a run status; allowed: {', '.join(RUN_STATUSES)}")
-        return out
     _check_ids(r, out)
     _check_timestamps(r, out)
     _check_usage(r, out)
@@ -102,7 +90,6 @@ def check_run(run: Run | Mapping[str, Any], *, thread: Thread | None = None) -> 
     _check_tools(r, out)
     _check_required_action(r, out)
     _check_limits(r, out)
-    _check_metadata("metadata", r.metadata, out)
     if r.tool_resources is not None:
         _check_tool_resources(r.tool_resources, out)
     if thread is not None:
@@ -123,11 +110,8 @@ def check_thread(thread: Thread | Mapping[str, Any]) -> list[str]:
         return parsed
     out: list[str] = []
     _prefixed("id", parsed.id, ID_PREFIXES["thread"], out)
-    if parsed.object != "thread":
-        out.append(f"object: {parsed.object!r} must be 'thread'")
     if parsed.created_at < 0:
         out.append(f"created_at: {parsed.created_at} must be a Unix timestamp >= 0")
-    _check_metadata("metadata", parsed.metadata, out)
     if parsed.tool_resources is not None:
         _check_tool_resources(parsed.tool_resources, out)
     return out
@@ -174,8 +158,6 @@ def _check_ids(r: Run, out: list[str]) -> None:
     _prefixed("id", r.id, ID_PREFIXES["run"], out)
     _prefixed("thread_id", r.thread_id, ID_PREFIXES["thread"], out)
     _prefixed("assistant_id", r.assistant_id, ID_PREFIXES["assistant"], out)
-    if r.object != "thread.run":
-        out.append(f"object: {r.object!r} must be 'thread.run'")
 
 
 def _check_timestamps(r: Run, out: list[str]) -> None:
@@ -281,12 +263,7 @@ def _function_names(r: Run) -> list[str]:
 
 
 def _check_tools(r: Run, out: list[str]) -> None:
-    if len(r.tools) > MAX_TOOLS:
-        out.append(f"tools: {len(r.tools)} tools, at most {MAX_TOOLS} allowed")
     names = _function_names(r)
-    for name in names:
-        if not _NAME.match(name):
-            out.append(f"tools: function name {name!r} must match {NAME_PATTERN}")
     if len(set(names)) != len(names):
         out.append(f"tools: function names must be unique (got {names})")
     choice = r.tool_choice
@@ -367,52 +344,24 @@ def _check_limits(r: Run, out: list[str]) -> None:
         value = getattr(r, name)
         if value is not None and value < MIN_TOKEN_LIMIT:
             out.append(f"{name}: {value} must be null or >= {MIN_TOKEN_LIMIT}")
-    if r.temperature is not None and not 0 <= r.temperature <= 2:
-        out.append(f"temperature: {r.temperature} must be between 0 and 2")
-    if r.top_p is not None and not 0 <= r.top_p <= 1:
-        out.append(f"top_p: {r.top_p} must be between 0 and 1")
     ts = r.truncation_strategy
     if ts is not None:
         if ts.type == "last_messages":
-            if ts.last_messages is None or ts.last_messages < 1:
+            if ts.last_messages is None:
                 out.append(
-                    f"truncation_strategy.last_messages: {ts.last_messages} must be >= 1 when "
-                    "type is 'last_messages'"
+                    "truncation_strategy.last_messages: must be set (>= 1) when type is "
+                    "'last_messages'"
                 )
         elif ts.last_messages is not None:
             out.append(
                 f"truncation_strategy.last_messages: {ts.last_messages} must be null when type "
                 f"is {ts.type!r}"
             )
-    rf = r.response_format
-    if isinstance(rf, ResponseFormatJsonSchema) and not _NAME.match(rf.json_schema.name):
-        out.append(
-            f"response_format.json_schema.name: {rf.json_schema.name!r} must match {NAME_PATTERN}"
-        )
-
-
-def _check_metadata(field: str, metadata: Mapping[str, Any] | None, out: list[str]) -> None:
-    if metadata is None:
-        return
-    if len(metadata) > METADATA_MAX_KEYS:
-        out.append(f"{field}: {len(metadata)} keys, at most {METADATA_MAX_KEYS} allowed")
-    for key, value in metadata.items():
-        if len(key) > METADATA_MAX_KEY_LENGTH:
-            out.append(f"{field}: key {key[:20]!r}... longer than {METADATA_MAX_KEY_LENGTH}")
-        if not isinstance(value, str) or len(value) > METADATA_MAX_VALUE_LENGTH:
-            out.append(
-                f"{field}.{key}: must be a string of at most {METADATA_MAX_VALUE_LENGTH} characters"
-            )
 
 
 def _check_tool_resources(tr: ToolResources, out: list[str]) -> None:
     ci = tr.code_interpreter
     if ci is not None and ci.file_ids is not None:
-        if len(ci.file_ids) > MAX_CODE_INTERPRETER_FILES:
-            out.append(
-                f"tool_resources.code_interpreter.file_ids: {len(ci.file_ids)} ids, at most "
-                f"{MAX_CODE_INTERPRETER_FILES} allowed"
-            )
         if len(set(ci.file_ids)) != len(ci.file_ids):
             out.append("tool_resources.code_interpreter.file_ids: ids must be unique")
         for i, fid in enumerate(ci.file_ids):
@@ -421,11 +370,6 @@ def _check_tool_resources(tr: ToolResources, out: list[str]) -> None:
             )
     fs = tr.file_search
     if fs is not None and fs.vector_store_ids is not None:
-        if len(fs.vector_store_ids) > MAX_VECTOR_STORES:
-            out.append(
-                f"tool_resources.file_search.vector_store_ids: {len(fs.vector_store_ids)} ids, "
-                f"at most {MAX_VECTOR_STORES} allowed"
-            )
         for i, vid in enumerate(fs.vector_store_ids):
             _prefixed(
                 f"tool_resources.file_search.vector_store_ids[{i}]",

@@ -15,8 +15,12 @@ A cassette is one JSON document, readable in a diff::
     }
 
 A message carries its body as exactly one of ``json`` (any JSON value, stored as data rather
-than an escaped string), ``text`` (a non-JSON text body) or ``base64`` (binary); an empty body
-has none. Scheme, host and port are not stored: a cassette replays against any base URL.
+than an escaped string), ``text`` (a non-JSON text body), ``base64`` (binary) or, for a
+``text/event-stream`` body, ``events``: one entry per server-sent event (``{"event": name,
+"data": <JSON>}``, or ``"text"`` for data that is not a JSON object; see
+:mod:`harness.stream.sse`); an empty body has none. Version 2 added ``events``; a cassette
+without a stream is still written as version 1, so older harnesses keep reading it.
+Scheme, host and port are not stored: a cassette replays against any base URL.
 Keys are written sorted and the file ends with a newline, so recording the same traffic twice
 gives byte-identical files.
 
@@ -42,6 +46,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from harness.stream.sse import (
+    ServerSentEvent,
+    decode,
+    encode,
+    entry_from_event,
+    event_from_entry,
+    is_event_stream,
+)
+
 __all__ = [
     "CASSETTE_FORMAT",
     "CASSETTE_SUFFIX",
@@ -54,13 +67,16 @@ __all__ = [
     "Request",
     "Response",
     "atomic_write_text",
+    "differing_parts",
     "iter_cassette_files",
     "match_key",
     "remove_leftovers",
 ]
 
 CASSETTE_FORMAT = "assistants-harness/cassette"
-CASSETTE_VERSION = 1
+CASSETTE_VERSION = 2
+"""The newest version this harness writes (2: stream ``events``); it reads 1 and 2."""
+_PLAIN_VERSION = 1
 CASSETTE_SUFFIX = ".json"
 
 MatchKey = tuple[str, str, tuple[tuple[str, str], ...], str]
@@ -107,10 +123,14 @@ class Message:
     text: str | None = None
     base64: str | None = None
     has_json: bool = False
+    events: list[dict[str, Any]] | None = None
+    """A ``text/event-stream`` body: one JSON-ready entry per event, in order."""
 
     @property
     def body_bytes(self) -> bytes:
         """The body as it goes on the wire."""
+        if self.events is not None:
+            return b"".join(encode(event) for event in self.stream_events())
         if self.has_json:
             return json.dumps(self.json, ensure_ascii=False, separators=(",", ":")).encode()
         if self.text is not None:
@@ -119,15 +139,24 @@ class Message:
             return base64.b64decode(self.base64)
         return b""
 
+    def stream_events(self) -> list[ServerSentEvent]:
+        """The events of a stream body (``[]`` when the body is not a stream)."""
+        return [event_from_entry(e, f"events[{n}]") for n, e in enumerate(self.events or [])]
+
     def set_body(self, content: bytes) -> None:
-        """Store ``content`` as JSON data if it parses, as text if it decodes, else base64."""
+        """Store ``content`` as events if the content-type says event stream, else as JSON data
+        if it parses, as text if it decodes, else base64."""
         self.json, self.text, self.base64, self.has_json = None, None, None, False
+        self.events = None
         if not content:
             return
         try:
             decoded = content.decode("utf-8")
         except UnicodeDecodeError:
             self.base64 = base64.b64encode(content).decode("ascii")
+            return
+        if is_event_stream(self.headers):
+            self.events = [entry_from_event(event) for event in decode(content)]
             return
         try:
             self.json, self.has_json = json.loads(decoded), True
@@ -136,6 +165,8 @@ class Message:
 
     def canonical_body(self) -> str:
         """The body in the form matching compares: JSON with sorted keys, else as stored."""
+        if self.events is not None:
+            return json.dumps(self.events, sort_keys=True, separators=(",", ":"))
         if self.has_json:
             return json.dumps(self.json, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return self.text if self.text is not None else (self.base64 or "")
@@ -148,6 +179,8 @@ class Message:
             out["text"] = self.text
         elif self.base64 is not None:
             out["base64"] = self.base64
+        elif self.events is not None:
+            out["events"] = self.events
         return out
 
     def _body_from_dict(self, data: dict[str, Any], where: str) -> None:
@@ -168,7 +201,7 @@ class Message:
                     "non-ASCII character); fix the value"
                 )
         self.headers = headers
-        bodies = [k for k in ("json", "text", "base64") if k in data]
+        bodies = [k for k in ("json", "text", "base64", "events") if k in data]
         if len(bodies) > 1:
             raise ValueError(f"{where} has more than one body ({', '.join(bodies)}); keep one")
         if "json" in data:
@@ -187,6 +220,13 @@ class Message:
             except binascii.Error as exc:
                 raise ValueError(f"{where}.base64 is not valid base64") from exc
             self.base64 = data["base64"]
+        elif "events" in data:
+            events = data["events"]
+            if not isinstance(events, list):
+                raise ValueError(f"{where}.events must be a list of events")
+            for number, entry in enumerate(events):
+                event_from_entry(entry, f"{where}.events[{number}]")
+            self.events = events
 
 
 @dataclass
@@ -283,6 +323,11 @@ class Interaction:
         """The interaction as stored in the file."""
         return {"request": self.request.to_dict(), "response": self.response.to_dict()}
 
+    @property
+    def has_stream(self) -> bool:
+        """Whether either message is stored as stream events (needs cassette version 2)."""
+        return self.request.events is not None or self.response.events is not None
+
 
 def match_key(request: Request) -> MatchKey:
     """What two requests must share to match: method, path, query (order-insensitive) and
@@ -290,6 +335,14 @@ def match_key(request: Request) -> MatchKey:
     equal by scrubbing the live request first (``harness.cassette.scrub.clean_request``)."""
     query = tuple(sorted(request.query))
     return (request.method.upper(), request.path, query, request.canonical_body())
+
+
+def differing_parts(recorded: Request, live: Request) -> list[str]:
+    """Which parts of :func:`match_key` differ (``method``, ``path``, ``query``, ``body``), in
+    that order: the one answer the plugin's miss message and the replay server both give."""
+    names = ("method", "path", "query", "body")
+    pairs = zip(names, match_key(recorded), match_key(live), strict=True)
+    return [name for name, x, y in pairs if x != y]
 
 
 # --------------------------------------------------------------------------- the cassette
@@ -314,26 +367,29 @@ class Cassette:
     def load(cls, path: str | os.PathLike[str]) -> Cassette:
         """Read ``path``; :class:`CassetteError` says what is wrong, with the line if known."""
         file = Path(path)
-        try:
-            raw = file.read_bytes()
-        except FileNotFoundError:
-            raise CassetteError(file, "no such file; check the path") from None
-        except IsADirectoryError:
-            raise CassetteError(file, "is a directory; name a cassette file") from None
-        except OSError as exc:
-            raise CassetteError(file, f"cannot read: {exc.strerror}") from None
-        return cls.from_bytes(raw, path=file)
+        return cls._from_text(_read_text(file), path=file)  # the text is not kept here
 
     @classmethod
     def from_bytes(cls, raw: bytes, *, path: Path | None = None) -> Cassette:
         """Parse the file's bytes (``path`` is only used in error messages)."""
-        where = path if path is not None else "<cassette>"
+        return cls._from_text(cls._decoded(raw, path), path=path)
+
+    @staticmethod
+    def _decoded(raw: bytes, path: Path | str | None) -> str:
         try:
-            text = raw.decode("utf-8")
+            return raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CassetteError(
-                where, f"not UTF-8 text (byte {exc.start}); is this a cassette file?"
+                path if path is not None else "<cassette>",
+                f"not UTF-8 text (byte {exc.start}); is this a cassette file?",
             ) from None
+
+    @classmethod
+    def _from_text(cls, text: str, *, path: Path | None) -> Cassette:
+        """Parse the file's text. The text is dropped once parsed: a big cassette's peak memory
+        is its parsed form, not that plus its bytes and its text."""
+        where = path if path is not None else "<cassette>"
+        surrogates = bool(_SURROGATE_ESCAPE.search(text))
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -350,9 +406,10 @@ class Cassette:
             raise CassetteError(
                 where, "not valid JSON: a number with too many digits; fix the file or re-record it"
             ) from None
+        del text
         try:
             cassette = cls.from_dict(data, path=path)
-            if _SURROGATE_ESCAPE.search(text):
+            if surrogates:
                 cassette._check_bodies_encode()
         except ValueError as exc:
             raise CassetteError(where, f"{exc}; fix the file or re-record it") from None
@@ -379,10 +436,10 @@ class Cassette:
         if not isinstance(data, dict) or data.get("format") != CASSETTE_FORMAT:
             raise ValueError(f'not a harness cassette (no "format": "{CASSETTE_FORMAT}")')
         version = data.get("version")
-        if version != CASSETTE_VERSION:
+        if version not in (_PLAIN_VERSION, CASSETTE_VERSION) or isinstance(version, bool):
             raise ValueError(
-                f"cassette version {version!r} is not supported (this harness reads version "
-                f"{CASSETTE_VERSION}); upgrade assistants-harness or re-record"
+                f"cassette version {version!r} is not supported (this harness reads versions "
+                f"{_PLAIN_VERSION} and {CASSETTE_VERSION}); upgrade assistants-harness or re-record"
             )
         items = data.get("interactions")
         if not isinstance(items, list):
@@ -398,13 +455,22 @@ class Cassette:
                     Response.from_dict(item.get("response"), f"{where}.response"),
                 )
             )
+        if version == _PLAIN_VERSION:
+            for number, interaction in enumerate(interactions):
+                if interaction.has_stream:
+                    raise ValueError(
+                        f"interactions[{number}] holds stream events, which need "
+                        f'"version": {CASSETTE_VERSION}'
+                    )
         return cls(path=path, interactions=interactions)
 
     def to_dict(self) -> dict[str, Any]:
         """The whole document as stored."""
         return {
             "format": CASSETTE_FORMAT,
-            "version": CASSETTE_VERSION,
+            "version": (
+                CASSETTE_VERSION if any(i.has_stream for i in self.interactions) else _PLAIN_VERSION
+            ),
             "interactions": [i.to_dict() for i in self.interactions],
         }
 
@@ -508,6 +574,19 @@ class Cassette:
 _NEAREST_CANDIDATES = 200
 _COMPARED = 65536
 """Characters of each body :meth:`Cassette.nearest` compares: a miss costs bounded time."""
+
+
+def _read_text(file: Path) -> str:
+    """The file's text; :class:`CassetteError` if it cannot be read or is not UTF-8."""
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise CassetteError(file, "no such file; check the path") from None
+    except IsADirectoryError:
+        raise CassetteError(file, "is a directory; name a cassette file") from None
+    except OSError as exc:
+        raise CassetteError(file, f"cannot read: {exc.strerror}") from None
+    return Cassette._decoded(raw, file)
 
 
 def _distance(a: str, b: str) -> int:

@@ -730,6 +730,8 @@ def _clean_message(message: Message, scrubber: Scrubber, secrets: Secrets) -> No
         message.json = scrubber.scrub_json(message.json, secrets)
     elif message.text is not None:
         message.text = scrubber.scrub_text(message.text, secrets)
+    elif message.events is not None:
+        message.events = scrubber.scrub_json(message.events, secrets)
     elif message.base64 is not None:
         raw = message.body_bytes
         cleaned = scrubber.scrub_bytes(raw, secrets)

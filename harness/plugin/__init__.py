@@ -340,7 +340,7 @@ def _open_recording(request: pytest.FixtureRequest, base: object) -> Recording |
 
 @pytest.fixture
 def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterator[Recording]:
-    """Record or replay this test's HTTP traffic (httpx2, httpx, requests) in a harness
+    """Record or replay this test's HTTP traffic (httpx2, httpx, requests, aiohttp) in a harness
     cassette; yields the active :class:`harness.plugin.recording.Recording` (``interactions``,
     ``played``, ``recorded``, ``all_played``, ``path``, ``mode``)."""
     node = request.node
@@ -355,12 +355,24 @@ def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterato
 
         guard = node.stash[_TEST_OFFLINE_KEY] = OfflineGuard()
         guard.install()
+    watch = None
+    if recording.can_record:
+        from harness.plugin.unpatched import ConnectionWatch
+
+        watch = ConnectionWatch()
+        watch.install()
     try:
         with _patches(request.config).active(recording):
             yield recording
     finally:
+        if watch is not None:
+            watch.uninstall()
         if guard is not None:
             guard.uninstall()
+    if watch is not None and watch.libraries and not recording.recorded:
+        from harness.plugin.unpatched import HarnessUnpatchedWarning
+
+        warnings.warn(HarnessUnpatchedWarning(watch.message(node.nodeid)), stacklevel=1)
     from harness.plugin.recording import CassetteSaveError
 
     try:

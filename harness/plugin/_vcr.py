@@ -8,8 +8,9 @@ stubs call; it converts vcrpy's requests and responses to harness ones and forwa
 active :class:`~harness.plugin.recording.Recording`, whose indexed cassette answers in O(1).
 
 Per-test cost matters, so the patchers are built once per process (:class:`Patches`), for the
-libraries this harness supports only (httpx2 — the official SDK's client —, httpx and
-requests); a test only swaps the prepared attributes in and out.
+libraries this harness supports only (httpx2 — the official SDK's client —, httpx,
+requests, and aiohttp — the SDK's ``DefaultAioHttpClient`` and plain ``aiohttp.ClientSession``
+— where installed); a test only swaps the prepared attributes in and out.
 
 This is the only module that touches vcrpy, and it uses vcrpy internals (``vcr.patch``'s
 ``CassettePatcherBuilder`` and ``PATCHER_NAMES``, the stubs' cassette interface), which is why
@@ -21,6 +22,7 @@ is patched, not only the three supported ones.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -43,7 +45,7 @@ __all__ = [
     "response_to_vcr",
 ]
 
-SUPPORTED_LIBRARIES = ("httpx2", "httpx", "requests")
+SUPPORTED_LIBRARIES = ("httpx2", "httpx", "requests", "aiohttp")
 
 
 # --------------------------------------------------------------------------- conversion
@@ -75,6 +77,8 @@ def request_from_vcr(vcr_request: Any, *, headers: bool = True) -> Request:
     body = vcr_request.body_bytes if hasattr(vcr_request, "body_bytes") else vcr_request.body
     if isinstance(body, str):
         body = body.encode()
+    elif isinstance(body, (dict, list)):  # aiohttp's json= (or a data= dict), not yet encoded
+        body = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     request.set_body(body or b"")
     return request
 
@@ -150,6 +154,13 @@ class _Slot:
     def filter_request(self, vcr_request: Any) -> Any:
         return vcr_request
 
+    def find_requests_with_most_matches(
+        self, vcr_request: Any
+    ) -> list[tuple[Any, list[Any], list[Any]]]:
+        """aiohttp's stub asks this when replaying a redirect: the redirect's own request is
+        the one to look up (matching is exact, there is nothing "nearest" to choose)."""
+        return [(vcr_request, [], [])]
+
     def can_play_response_for(self, vcr_request: Any) -> bool:
         return self._active().can_answer(self._cleaned(vcr_request))
 
@@ -170,7 +181,7 @@ class _Slot:
 
 
 class Patches:
-    """vcrpy's patchers for httpx2, httpx and requests, built once and entered per test.
+    """vcrpy's patchers for the supported libraries, built once and entered per test.
 
     vcrpy hands out ``mock.patch`` objects; entering ~20 of them per test costs more than the
     rest of a replay, so they are flattened once into plain (target, attribute, replacement)

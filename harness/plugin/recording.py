@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.cassette.format import Cassette, CassetteError, Interaction, Request, Response
+from harness.cassette.format import (
+    Cassette,
+    CassetteError,
+    Interaction,
+    Request,
+    Response,
+    differing_parts,
+)
 from harness.cassette.scrub import Scrubber, Secrets, clean_interaction, clean_request
 from harness.plugin.config import CassetteConfig, RecordMode, scrubber_for
 from harness.plugin.ledger import SessionLedger
@@ -205,7 +212,12 @@ class Recording:
 
         request, response = interaction.request, interaction.response
         drifts = response_drift(
-            request.method, request.path, response.status, response.json, has_json=response.has_json
+            request.method,
+            request.path,
+            response.status,
+            response.json,
+            has_json=response.has_json,
+            events=response.events,
         )
         for drift in drifts:
             message = (
@@ -325,13 +337,14 @@ def _indented_request(request: Request) -> list[str]:
 
 def _request_diff(recorded: Request, live: Request) -> list[str]:
     lines = []
-    if recorded.method != live.method:
+    parts = differing_parts(recorded, live)
+    if "method" in parts:
         lines.append(f"  method: - {recorded.method}  + {live.method}")
-    if recorded.path != live.path:
+    if "path" in parts:
         lines.append(f"  path:   - {recorded.path}  + {live.path}")
-    if sorted(recorded.query) != sorted(live.query):
+    if "query" in parts:
         lines.append(f"  query:  - {sorted(recorded.query)}  + {sorted(live.query)}")
-    if recorded.canonical_body() != live.canonical_body():
+    if "body" in parts:
         diff = difflib.unified_diff(
             _pretty_body(recorded),
             _pretty_body(live),

@@ -5,7 +5,7 @@ is matched exactly as the pytest plugin matches it (``Cassette.play(clean_reques
 method, path, query and canonical body, credentials replaced by their placeholders first;
 identical requests answered in recorded order), trying the cassettes in the order given. The
 recorded response goes back as it was stored: status, headers (minus hop-by-hop ones) and
-body bytes.
+body bytes; a recorded stream goes back as ``text/event-stream``, one flushed chunk per event.
 
 A miss is answered in the API's error envelope with :attr:`ReplayApp.miss_status` (418, or the
 first of 599, 598, ... if a loaded cassette records a 418) and the header ``x-harness-miss: 1``,
@@ -33,10 +33,13 @@ from harness.cassette.format import (
     Request,
     Response,
     _distance,
+    differing_parts,
     match_key,
 )
 from harness.cassette.scrub import Scrubber, clean_request
 from harness.server.asgi import Receive, Scope, Send, read_body, respond
+from harness.stream.respond import respond_stream
+from harness.stream.sse import encode
 
 __all__ = [
     "MISS_HEADER",
@@ -220,6 +223,9 @@ class ReplayApp:
             await respond(send, self.miss_status, headers, body)
             return
         answer = self._answers.get(id(interaction)) or _prepared(interaction.response)
+        if answer.chunks is not None:
+            await respond_stream(send, answer.status, answer.headers, answer.chunks)
+            return
         await respond(send, answer.status, answer.headers, answer.body)
 
     def _miss_envelope(self, request: Request) -> dict[str, Any]:
@@ -234,6 +240,8 @@ class _Answer:
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    chunks: tuple[bytes, ...] | None = None
+    """A recorded stream: one chunk per event, each sent (flushed) on its own."""
 
 
 def _prepared(response: Response) -> _Answer:
@@ -242,6 +250,9 @@ def _prepared(response: Response) -> _Answer:
         for name, value in response.headers.items()
         if name.lower() not in _HOP_BY_HOP
     ]
+    if response.events is not None:
+        chunks = tuple(encode(event) for event in response.stream_events())
+        return _Answer(response.status, headers, b"".join(chunks), chunks)
     return _Answer(response.status, headers, response.body_bytes)
 
 
@@ -308,14 +319,15 @@ def _prefix(a: str, b: str) -> int:
 def _difference(recorded: Request, live: Request) -> str:
     """What differs, by part name only (values of the live request may hold secrets)."""
     parts = []
-    if recorded.method != live.method:
+    differ = differing_parts(recorded, live)
+    if "method" in differ:
         parts.append(f"method differs: got {live.method}")
-    if recorded.path != live.path:
+    if "path" in differ:
         parts.append(f"path differs: got {live.path}")
-    if sorted(recorded.query) != sorted(live.query):
+    if "query" in differ:
         names = sorted({k for k, _ in recorded.query} ^ {k for k, _ in live.query})
         parts.append("query differs" + (f" (names: {', '.join(names)})" if names else ""))
-    if recorded.canonical_body() != live.canonical_body():
+    if "body" in differ:
         parts.append("body differs" + _body_keys(recorded, live))
     return "; ".join(parts) or "differs only in ignored parts"
 

@@ -242,7 +242,12 @@ def interaction_drift(
     scrubber = scrubber or Scrubber()
     request, response = interaction.request, interaction.response
     drifts = response_drift(
-        request.method, request.path, response.status, response.json, has_json=response.has_json
+        request.method,
+        request.path,
+        response.status,
+        response.json,
+        has_json=response.has_json,
+        events=response.events,
     )
     found = [(d.path, d.describe(lambda value: _shown(value, scrubber))) for d in drifts]
     if found:

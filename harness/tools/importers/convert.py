@@ -2,9 +2,10 @@
 drift, and write harness cassettes atomically (all files parsed before any is written).
 
 The destination keeps pytest-recording's layout meaningful: ``<tests>/cassettes/<module>/
-<test>.yaml`` becomes ``OUT/<module>/<test>.json``, the path the plugin looks up for the same
-test (``cassettes/<module stem>/<test name>.json``). Other files keep their path relative to
-the source directory named, with ``.json``.
+<test>.yaml`` (the cassettes of ``<tests>/<module>.py``) becomes ``OUT/<module key>/<test>.json``,
+the path the plugin looks up for the same test: the module's path relative to the rootdir (the
+current directory: run the import from it), as :func:`harness.plugin.naming.module_key` keys
+it. Other files keep their path relative to the source directory named, with ``.json``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Literal
 from harness.api.drift import response_drift
 from harness.cassette.format import CASSETTE_FORMAT, Cassette, Interaction, atomic_write_text
 from harness.cassette.scrub import PLACEHOLDER_PREFIX, Scrubber, Secrets, clean_interaction
-from harness.plugin.naming import safe_name
+from harness.plugin.naming import module_key, safe_name
 from harness.tools.importers import govcr, har, vcrpy
 from harness.tools.importers._documents import SUFFIXES, read_document
 from harness.tools.importers._source import FormatProblem, ImportInputError, Raw, Reader, Skip
@@ -101,12 +102,15 @@ def _source_files(sources: Iterable[str | Path]) -> Iterator[tuple[Path, Path | 
             raise ImportInputError(f"{path}: no such file or directory; check the path")
 
 
-def destination(file: Path, root: Path | None, out: Path) -> Path:
-    """Where the harness cassette for ``file`` goes under ``out`` (see the module docstring)."""
+def destination(file: Path, root: Path | None, out: Path, rootdir: Path | None = None) -> Path:
+    """Where the harness cassette for ``file`` goes under ``out`` (see the module docstring).
+    ``rootdir`` (default: the current directory) is the pytest rootdir the plugin keys
+    module paths on."""
     name = f"{safe_name(file.stem)}.json"
     parent = file.resolve().parent
     if parent.parent.name == "cassettes":  # pytest-recording: <tests>/cassettes/<module>/
-        return out / safe_name(parent.name) / name
+        module = parent.parent.parent / f"{parent.name}.py"
+        return out / module_key(module, (rootdir or Path.cwd()).resolve()) / name
     relative = file.parent.relative_to(root) if root is not None else Path()
     return out / relative / name
 

@@ -1,0 +1,1 @@
+"""Streaming: server-sent events on the wire and in cassettes, and the Assistants event stream."""
