@@ -84,6 +84,13 @@ def _styled(text: str, ok: bool) -> str:
     is_flag=True,
     help="Accept placeholder ids (any non-empty id; unknown ones adopted), for the SDK's tests.",
 )
+@click.option(
+    "--max-body",
+    default=32 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Largest request body in bytes; larger ones get a 413 error envelope.",
+)
 def emulate(
     host: str,
     port: int,
@@ -92,6 +99,7 @@ def emulate(
     list_only: bool,
     scenario: str | None,
     lenient: bool,
+    max_body: int,
 ) -> None:
     """Serve a stateful Assistants-compatible emulator; print its SDK base_url (…/v1)."""
     from harness.emulator import ScenarioError, create_app, describe_objects
@@ -115,7 +123,7 @@ def emulate(
         )
 
     try:
-        run_forever(app, host, port, on_ready=ready)
+        run_forever(app, host, port, on_ready=ready, max_body=max_body)
     except ServeError as exc:
         click.echo(f"harness emulate: {exc}", err=True)
         raise SystemExit(2) from None
@@ -128,7 +136,14 @@ def emulate(
 @click.option(
     "--strict", is_flag=True, help="Exit 1 on stop if a request missed or one is unplayed."
 )
-def replay(paths: tuple[str, ...], host: str, port: int, strict: bool) -> None:
+@click.option(
+    "--max-body",
+    default=32 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Largest request body in bytes; larger ones get a 413 error envelope.",
+)
+def replay(paths: tuple[str, ...], host: str, port: int, strict: bool, max_body: int) -> None:
     """Serve recorded interactions over HTTP; print the SDK base URL.
 
     Requests match exactly as the pytest plugin matches them; a miss answers 418 (or an
@@ -151,7 +166,7 @@ def replay(paths: tuple[str, ...], host: str, port: int, strict: bool) -> None:
             click.echo(f"{describe(app)}; Ctrl-C to stop", err=True)
             sys.stdout.flush()
 
-        run_forever(app, host, port, on_ready=ready)
+        run_forever(app, host, port, on_ready=ready, max_body=max_body)
     problems = replay_summary(app)
     for line in problems:
         click.echo(f"harness replay: {line}", err=True)

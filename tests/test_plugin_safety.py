@@ -210,8 +210,15 @@ def test_killed_writer_leaves_the_old_cassette_intact(pytester: pytest.Pytester)
     assert path.read_bytes() == before
     assert Cassette.load(path).interactions[1].request.json == {"metadata": {"v": "old"}}
     leftovers = [p.name for p in path.parent.iterdir() if p.name != path.name]
-    assert all(name.endswith(".tmp") for name in leftovers)
+    assert leftovers and all(name.endswith(".tmp") for name in leftovers)
     assert list(iter_cassette_files([pytester.path / "cassettes"])) == [path]
+    # The next write of that cassette removes what the killed writer left.
+    (pytester.path / "conftest.py").unlink()
+    pytester.runpytest_subprocess("-p", "no:randomly", "--cassette-mode=rewrite").assert_outcomes(
+        passed=1
+    )
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+    assert Cassette.load(path).interactions[1].request.json == {"metadata": {"v": "new"}}
 
 
 XDIST = """
@@ -276,6 +283,77 @@ def test_two_xdist_workers_beside_pytest_recording(pytester: pytest.Pytester) ->
         "not pytest_recording",
     )
     replay.assert_outcomes(passed=12)
+
+
+SHARED = """
+import openai
+import pytest
+
+
+@pytest.fixture
+def base_url(request):
+    if request.config.getoption("cassette_mode") == "none":
+        return "http://127.0.0.1:9/v1"
+    return request.getfixturevalue("harness_emulator").base_url
+
+
+@pytest.mark.parametrize("n", range(8))
+@pytest.mark.cassette("NAME")
+def test_shared(base_url, n):
+    client = openai.OpenAI(api_key="sk-test-not-a-real-key", base_url=base_url, max_retries=0)
+    assert client.beta.threads.create(metadata={"n": str(n)}).metadata == {"n": str(n)}
+"""
+
+
+def _recorded_ns(path: Path) -> list[str]:
+    return sorted(i.request.json["metadata"]["n"] for i in Cassette.load(path).interactions)
+
+
+def test_rewrite_under_xdist_keeps_every_interaction_of_the_session(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_rw=SHARED.replace("NAME", "shared-rw"))
+    path = pytester.path / "cassettes" / "shared-rw.json"
+    for _session in range(2):  # the second session replaces the first one's file, once
+        result = pytester.runpytest_subprocess(
+            "-p", "no:randomly", "-n", "2", "--cassette-mode=rewrite"
+        )
+        result.assert_outcomes(passed=8)
+        assert _recorded_ns(path) == [str(n) for n in range(8)]
+    pytester.runpytest_subprocess(
+        "-p", "no:randomly", "-n", "2", "--cassette-mode=none", "--offline"
+    ).assert_outcomes(passed=8)
+
+
+def test_shared_once_cassette_created_this_session_takes_every_test(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_once=SHARED.replace("NAME", "shared-once"))
+    path = pytester.path / "cassettes" / "shared-once.json"
+    pytester.runpytest_subprocess("-p", "no:randomly", "-n", "2").assert_outcomes(passed=8)
+    assert _recorded_ns(path) == [str(n) for n in range(8)]
+    # A later session finds the file: once replays it and records nothing.
+    before = path.read_bytes()
+    pytester.runpytest_subprocess("-p", "no:randomly", "-n", "2", "--offline").assert_outcomes(
+        passed=8
+    )
+    assert path.read_bytes() == before
+
+
+def test_shared_cassette_miss_never_suggests_dropping_other_tests(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_once=SHARED.replace("NAME", "shared-miss"))
+    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=8)
+    pytester.makepyfile(test_once=SHARED.replace("NAME", "shared-miss").replace("range(8)", "[9]"))
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "--cassette-mode=once")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "--cassette-mode=new_episodes" in out and "other tests may share" in out
+    assert "--cassette-mode=rewrite\n" not in out
+    assert _recorded_ns(pytester.path / "cassettes" / "shared-miss.json") == [
+        str(n) for n in range(8)
+    ]
 
 
 def test_options_and_markers_do_not_clash_with_pytest_recording(pytester: pytest.Pytester) -> None:

@@ -15,9 +15,10 @@ from harness.api.drift import response_drift
 from harness.cassette.format import Cassette, Interaction, Request, Response
 from harness.plugin._vcr import Patches, request_from_vcr
 from harness.plugin.config import CassetteConfig, default_mode
+from harness.plugin.ledger import SessionLedger
 from harness.plugin.naming import cassette_path, legacy_cassette_path, safe_name
 from harness.plugin.offline import NetworkBlockedError, OfflineGuard, is_loopback
-from harness.plugin.recording import CassetteMissError, Recording
+from harness.plugin.recording import CassetteMissError, CassetteSaveError, Recording
 from harness.server.serve import serve
 
 
@@ -95,14 +96,42 @@ def test_concurrent_saves_to_one_file_merge_under_the_lock(tmp_path: Path) -> No
 def test_rewrite_replaces_once_per_session_then_merges(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
     Cassette(path=path, interactions=[_interaction({"old": "1"})]).save()
-    written: set[Path] = set()
-    for n in range(2):
-        recording = Recording.open(path, CassetteConfig(mode="rewrite"), rerecord_command="")
-        assert recording.loaded.interactions == []
-        recording.recorded.append(_interaction({"new": str(n)}))
-        recording.save(written)
+    ledger = SessionLedger()
+    try:
+        for n in range(2):
+            recording = Recording.open(
+                path, CassetteConfig(mode="rewrite"), rerecord_command="", ledger=ledger
+            )
+            assert recording.loaded.interactions == []
+            recording.recorded.append(_interaction({"new": str(n)}))
+            recording.save()
+    finally:
+        ledger.remove()  # an in-memory ledger: nothing to remove, but harmless
     metadata = [i.request.json["metadata"] for i in Cassette.load(path).interactions]
     assert metadata == [{"new": "0"}, {"new": "1"}]
+    # A new session (a new ledger) replaces the file again.
+    recording = Recording.open(path, CassetteConfig(mode="rewrite"), rerecord_command="")
+    recording.recorded.append(_interaction({"newer": "2"}))
+    recording.save()
+    assert [i.request.json["metadata"] for i in Cassette.load(path).interactions] == [
+        {"newer": "2"}
+    ]
+
+
+def test_a_file_that_cannot_be_written_keeps_the_recording(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    recording = Recording.open(path, CassetteConfig(), rerecord_command="")
+    recording.recorded.append(_interaction({"kept": "yes"}))
+    path.mkdir()  # a directory appeared where the cassette goes
+    with pytest.raises(CassetteSaveError) as caught:
+        recording.save()
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message
+    kept = Path(message.split(" were kept in ")[1].split(": fix")[0])
+    try:
+        assert Cassette.load(kept).interactions[0].request.json == {"metadata": {"kept": "yes"}}
+    finally:
+        kept.unlink()
 
 
 def test_nothing_recorded_writes_nothing(tmp_path: Path) -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
+
 from harness.cassette.format import Interaction, Request, Response, match_key
 from harness.cassette.scrub import (
     Scrubber,
     ScrubRules,
+    Secrets,
     clean_interaction,
     clean_request,
+    credential_name,
     find_credentials,
     is_volatile_header,
 )
@@ -102,3 +106,80 @@ def test_user_patterns_apply_everywhere() -> None:
 def test_volatile_headers() -> None:
     assert all(map(is_volatile_header, ["x-stainless-arch", "Date", "openai-processing-ms"]))
     assert not is_volatile_header("content-type")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["apiKey", "openaiApiKey", "api_token", "x-api-tokens", "pwd", "X-Amz-Signature",
+     "X-Goog-Signature", "sig", "X-Hub-Signature-256", "AccountKey", "SharedAccessKey",
+     "client_secret", "PASSWORD", "refresh_token", "privateKey", "Ocp-Apim-Subscription-Key"],
+)  # fmt: skip
+def test_credential_names_in_any_case_and_separator(name: str) -> None:
+    assert credential_name(name, "field") and credential_name(name, "query")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["max_tokens", "prompt_tokens", "total_tokens", "author", "token_count", "key", "keys",
+     "monkey", "metadata", "thread_id", "x-ratelimit-remaining-tokens", "tool_choice"],
+)  # fmt: skip
+def test_ordinary_names_are_not_credentials(name: str) -> None:
+    assert not credential_name(name, "field")
+
+
+def test_key_counts_by_itself_only_in_query_and_headers() -> None:
+    assert credential_name("key", "query") and credential_name("x-key", "header")
+    assert not credential_name("key", "field")
+
+
+def test_an_allowed_field_keeps_its_value_but_not_a_key_shape() -> None:
+    scrubber = Scrubber(ScrubRules.from_options(allow=["token_budget_name", "password_hint"]))
+    data = {"password_hint": "first pet", "other": {"password_hint": f"not {SECRET}"}}
+    assert scrubber.scrub_json(data) == {
+        "password_hint": "first pet",
+        "other": {"password_hint": "not <REDACTED:openai-key>"},
+    }
+    assert Scrubber().scrub_json(data)["password_hint"] == "<REDACTED:password_hint>"
+
+
+def test_non_string_values_under_credential_names_are_replaced_whole() -> None:
+    data = {"token": 123456789, "secrets": ["a", "b"], "credentials": {"x": 1}, "api_key": None,
+            "password": "", "auth": False}  # fmt: skip
+    assert Scrubber().scrub_json(data) == {
+        "token": "<REDACTED:token>",
+        "secrets": "<REDACTED:secrets>",
+        "credentials": "<REDACTED:credentials>",
+        "api_key": None,
+        "password": "",
+        "auth": False,
+    }
+
+
+def test_a_secret_used_as_a_key_is_replaced_and_collisions_stay_distinct() -> None:
+    other = "sk-" + "Z9y8X7w6" * 3
+    cleaned = Scrubber().scrub_json({SECRET: 1, other: 2})
+    assert cleaned == {"<REDACTED:openai-key>": 1, "<REDACTED:openai-key>#2": 2}
+
+
+def test_learned_values_are_removed_wherever_they_reappear() -> None:
+    secrets = Secrets()
+    scrubber = Scrubber()
+    headers = scrubber.scrub_headers({"x-tenant-key": "FAKEtenant42value"}, secrets)
+    assert headers == {"x-tenant-key": "<REDACTED:x-tenant-key>"}
+    text = "bad key FAKEtenant42value, see /x?k=FAKEtenant42value and FAKEtenant42value%2F"
+    assert "FAKEtenant42" not in scrubber.scrub_text(text, secrets)
+    assert scrubber.scrub_json({"FAKEtenant42value": 1}, secrets) == {"<REDACTED:x-tenant-key>": 1}
+
+
+def test_plain_words_are_not_learned() -> None:
+    secrets = Secrets()
+    Scrubber().scrub_headers({"x-auth-mode": "default"}, secrets)
+    assert secrets.values == {}
+    assert Scrubber().scrub_text("the default value", secrets) == "the default value"
+
+
+def test_binary_bodies_are_scanned_as_bytes_next_to_non_ascii() -> None:
+    aws = "AKIA" + "ABCDEFGHIJKLMNOP"
+    raw = b"\xe9" + aws.encode() + b"\xe9"
+    cleaned = Scrubber().scrub_bytes(raw)
+    assert aws.encode() not in cleaned and cleaned.startswith(b"\xe9<REDACTED:aws-access-key>")

@@ -395,7 +395,7 @@ class Scrubber:
 
     def _named(self, name: str, context: Context, extra: frozenset[str]) -> bool:
         lowered = name.lower()
-        if lowered in self.rules.allow:
+        if lowered in self.rules.allow or name.startswith(PLACEHOLDER_PREFIX):
             return False
         return lowered in extra or credential_name(name, context)
 

@@ -11,7 +11,7 @@ import os
 import warnings
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,6 +21,7 @@ from harness.plugin.fixtures import session_seed
 
 if TYPE_CHECKING:
     from harness.plugin._vcr import Patches
+    from harness.plugin.ledger import SessionLedger
     from harness.plugin.matching import Matcher
     from harness.plugin.offline import OfflineGuard
     from harness.plugin.recording import Recording
@@ -41,7 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(
         "harness",
         "assistants-harness (ini-only keys: cassette_scrub_headers, cassette_scrub_query_params, "
-        "cassette_scrub_body_fields, cassette_scrub_patterns, cassette_assert_all_played, "
+        "cassette_scrub_body_fields, cassette_scrub_allow, cassette_scrub_patterns, "
+        "cassette_assert_all_played, "
         "cassette_allow_playback_repeats)",
     )
     group.addoption(
@@ -113,6 +115,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("cassette_scrub_query_params", "Extra query names to redact.", type="linelist")
     parser.addini("cassette_scrub_body_fields", "Extra JSON fields to redact.", type="linelist")
     parser.addini(
+        "cassette_scrub_allow", "Names never redacted by the name rules.", type="linelist"
+    )
+    parser.addini(
         "cassette_scrub_patterns",
         "Extra 'name = regex' lines; matching strings are redacted everywhere.",
         type="linelist",
@@ -166,7 +171,7 @@ def pytest_configure(config: pytest.Config) -> None:
 RECORDING_KEY = pytest.StashKey["Recording"]()
 _PATCHES_KEY = pytest.StashKey["Patches"]()
 _DEFAULT_CONFIG_KEY = pytest.StashKey["CassetteConfig"]()
-_WRITTEN_KEY = pytest.StashKey["set[Path]"]()
+_LEDGER_KEY = pytest.StashKey["SessionLedger"]()
 _OFFLINE_KEY = pytest.StashKey["OfflineGuard"]()
 _TEST_OFFLINE_KEY = pytest.StashKey["OfflineGuard"]()
 _LEGACY_WARNED_KEY = pytest.StashKey["set[Path]"]()
@@ -196,6 +201,7 @@ def _session_config(config: pytest.Config) -> CassetteConfig:
             scrub_headers=tuple(config.getini("cassette_scrub_headers")),
             scrub_query_params=tuple(config.getini("cassette_scrub_query_params")),
             scrub_body_fields=tuple(config.getini("cassette_scrub_body_fields")),
+            scrub_allow=tuple(config.getini("cassette_scrub_allow")),
             scrub_patterns=tuple(patterns),
         )
     except ValueError as exc:
@@ -219,7 +225,7 @@ def recording_disabled(config: pytest.Config) -> bool:
 
 def _configure_cassettes(config: pytest.Config) -> None:
     default = config.stash[_DEFAULT_CONFIG_KEY] = _session_config(config)
-    config.stash[_WRITTEN_KEY] = set()
+    config.stash[_LEDGER_KEY] = _session_ledger(config)
     if default.offline:
         from harness.plugin.offline import OfflineGuard
 
@@ -231,6 +237,31 @@ def _configure_cassettes(config: pytest.Config) -> None:
 
 def _cassette_marker(node: pytest.Item | pytest.Collector) -> pytest.Mark | None:
     return node.get_closest_marker("cassette") or node.get_closest_marker("harness_cassette")
+
+
+def _session_ledger(config: pytest.Config) -> SessionLedger:
+    """One ledger per session: xdist workers get the controller's id (``workerinput``)."""
+    from harness.plugin.ledger import SessionLedger
+
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "harness_session" in workerinput:
+        return SessionLedger(workerinput["harness_session"])
+    if not config.pluginmanager.hasplugin("xdist"):
+        return SessionLedger()
+    ledger = SessionLedger.shared()
+    config.add_cleanup(ledger.remove)
+    config.pluginmanager.register(_XdistSession(ledger), "harness-xdist-session")
+    return ledger
+
+
+class _XdistSession:
+    """Hands the controller's session id to every xdist worker."""
+
+    def __init__(self, ledger: SessionLedger) -> None:
+        self.ledger = ledger
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["harness_session"] = self.ledger.session_id or ""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -391,6 +422,8 @@ def _open_recording(request: pytest.FixtureRequest, base: object) -> Recording |
             config,
             rerecord_command=f"pytest {quoted} --cassette-mode=rewrite",
             matchers=matchers,
+            shared=name is not None,
+            ledger=request.config.stash[_LEDGER_KEY],
         )
     except CassetteError as exc:
         return f"harness cassette: {exc}"
@@ -437,7 +470,12 @@ def cassette(request: pytest.FixtureRequest, cassette_config: object) -> Iterato
         from harness.plugin.unpatched import HarnessUnpatchedWarning
 
         warnings.warn(HarnessUnpatchedWarning(watch.message(node.nodeid)), stacklevel=1)
-    recording.save(request.config.stash[_WRITTEN_KEY])
+    from harness.plugin.recording import CassetteSaveError
+
+    try:
+        recording.save()
+    except CassetteSaveError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture

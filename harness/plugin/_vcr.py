@@ -25,7 +25,7 @@ import contextlib
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from vcr.patch import CassettePatcherBuilder
 
@@ -133,6 +133,9 @@ class _Slot:
         if pending is not None and pending[0] is vcr_request:
             return pending[1]
         recording = self._active()
+        # Matching may ignore headers, but a credential header's value may sit in the path or
+        # body too: learn it, so the lookup is scrubbed as the recording was.
+        recording.learn_headers(vcr_request.headers.items())
         live = request_from_vcr(vcr_request, headers=recording.needs_headers)
         cleaned = recording.clean(live)
         self._pending = (vcr_request, cleaned)
@@ -174,8 +177,13 @@ class _Slot:
 
     def append(self, vcr_request: Any, vcr_response: Mapping[str, Any]) -> None:
         self._pending = None
+        recording = self._active()
+        parts = urlsplit(vcr_request.uri)
+        for userinfo in (parts.username, parts.password):  # not stored; removed if echoed
+            if userinfo:
+                recording.learn(unquote(userinfo), "userinfo")
         raw = Interaction(request_from_vcr(vcr_request), response_from_vcr(vcr_response))
-        self._active().record(raw)
+        recording.record(raw)
 
 
 class Patches:

@@ -60,6 +60,8 @@ class CassetteConfig:
     scrub_headers: tuple[str, ...] = ()
     scrub_query_params: tuple[str, ...] = ()
     scrub_body_fields: tuple[str, ...] = ()
+    scrub_allow: tuple[str, ...] = ()
+    """Names the credential-name rules must not redact (their false positives)."""
     scrub_patterns: tuple[tuple[str, str], ...] = ()
     """``(placeholder name, regular expression)`` pairs."""
     match_on: tuple[str, ...] = DEFAULT_MATCH_ON
@@ -87,7 +89,13 @@ class CassetteConfig:
             hook = getattr(self, name)
             if hook is not None and not callable(hook):
                 raise ValueError(f"{name} must be a function or None, not {hook!r}")
-        for name in ("scrub_headers", "scrub_query_params", "scrub_body_fields", "offline_allow"):
+        for name in (
+            "scrub_headers",
+            "scrub_query_params",
+            "scrub_body_fields",
+            "scrub_allow",
+            "offline_allow",
+        ):
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, (value,))
@@ -131,6 +139,7 @@ class CassetteConfig:
             headers=self.scrub_headers,
             query_params=self.scrub_query_params,
             body_fields=self.scrub_body_fields,
+            allow=self.scrub_allow,
             patterns=self.scrub_patterns,
         )
 

@@ -18,27 +18,37 @@ import difflib
 import json
 import os
 import sys
+import tempfile
 import warnings
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.cassette.format import (
     Accept,
     Cassette,
+    CassetteError,
     Interaction,
     Request,
     Response,
     differing_parts,
 )
-from harness.cassette.scrub import Scrubber, clean_interaction, clean_request
+from harness.cassette.scrub import Scrubber, Secrets, clean_interaction, clean_request
 from harness.plugin.config import DEFAULT_MATCH_ON, CassetteConfig, RecordMode, scrubber_for
+from harness.plugin.ledger import SessionLedger
 from harness.plugin.matching import Matcher, MatcherError, RequestMatcher
 
 if sys.platform != "win32":
     import fcntl
 
-__all__ = ["CassetteMissError", "HarnessCassetteMovedWarning", "HarnessDriftWarning", "Recording"]
+__all__ = [
+    "CassetteMissError",
+    "CassetteSaveError",
+    "HarnessCassetteMovedWarning",
+    "HarnessDriftWarning",
+    "Recording",
+]
 
 
 class HarnessDriftWarning(UserWarning):
@@ -51,6 +61,11 @@ class HarnessCassetteMovedWarning(UserWarning):
 
 class CassetteMissError(Exception):
     """A request the cassette cannot answer in a mode that forbids recording it."""
+
+
+class CassetteSaveError(Exception):
+    """The cassette could not be written; ``str()`` is one line saying where the recorded
+    interactions were kept instead."""
 
 
 @dataclass(eq=False, repr=False)
@@ -70,8 +85,13 @@ class Recording:
     misses: list[str] = field(default_factory=list)
     drift_errors: list[str] = field(default_factory=list)
     existed: bool = False
+    shared: bool = False
+    """Named by the marker, so other tests may record into the same file."""
+    ledger: SessionLedger = field(default_factory=SessionLedger, repr=False)
     matcher: RequestMatcher = field(default_factory=lambda: RequestMatcher.build(DEFAULT_MATCH_ON))
     _scrubber: Scrubber = field(default_factory=Scrubber, repr=False)
+    _secrets: Secrets = field(default_factory=Secrets, repr=False)
+    """Credential values this test's traffic carried: removed wherever they reappear."""
     _repeatable: dict[Hashable, list[Interaction]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -83,11 +103,18 @@ class Recording:
         rerecord_command: str,
         scrubber: Scrubber | None = None,
         matchers: Mapping[str, Matcher] | None = None,
+        shared: bool = False,
+        ledger: SessionLedger | None = None,
     ) -> Recording:
         """Load ``path`` (unless the mode re-records from scratch); a broken file raises
-        :class:`CassetteError`, an unknown ``match_on`` name a :class:`ValueError`."""
+        :class:`CassetteError`, an unknown ``match_on`` name a :class:`ValueError`. A file this
+        session created (another test, maybe on another xdist worker) counts as not existing
+        for ``once``: the session may add to it."""
         matcher = config.matcher(matchers)
-        existed = path.is_file()
+        ledger = ledger or SessionLedger()
+        if path.is_dir():
+            raise CassetteError(path, "is a directory, where the cassette file should be")
+        existed = path.is_file() and not ledger.has("created", path)
         if existed and config.mode != "rewrite":
             loaded = Cassette.load(path)
         else:
@@ -100,6 +127,8 @@ class Recording:
             loaded=loaded,
             existed=existed,
             matcher=matcher,
+            shared=shared,
+            ledger=ledger,
             _scrubber=scrubber or scrubber_for(config),
         )
 
@@ -150,7 +179,7 @@ class Recording:
     def clean(self, live: Request) -> Request | None:
         """``live`` scrubbed in place as it would be recorded, then ``before_record_request``
         (None: the hook drops it: neither matched nor recorded, it goes to the server)."""
-        cleaned = clean_request(live, self._scrubber, in_place=True)
+        cleaned = clean_request(live, self._scrubber, in_place=True, secrets=self._secrets)
         hook = self.config.before_record_request
         return cleaned if hook is None else hook(cleaned)
 
@@ -193,9 +222,20 @@ class Recording:
         self._check_drift(interaction, len(self.played) - 1, "replayed")
         return interaction.response
 
+    def learn_headers(self, headers: Iterable[tuple[str, Any]]) -> None:
+        """Learn the values of credential headers (a live request's, before lookup)."""
+        for name, value in headers:
+            if self._scrubber.is_credential_header(name):
+                text = ", ".join(value) if isinstance(value, (list, tuple)) else str(value)
+                self._secrets.learn_header(name.lower(), text)
+
+    def learn(self, value: str, name: str) -> None:
+        """A credential the stubs saw outside the stored request (URL userinfo)."""
+        self._secrets.learn(value, name)
+
     def record(self, raw: Interaction) -> None:
         """Keep a live interaction, cleaned, to be saved when the test ends."""
-        interaction = self._before_record(clean_interaction(raw, self._scrubber))
+        interaction = self._before_record(clean_interaction(raw, self._scrubber, self._secrets))
         if interaction is None:
             return
         self.recorded.append(interaction)
@@ -277,13 +317,26 @@ class Recording:
                 lines += _indented_request(nearest.request)
                 lines += ["", "What differs (- recorded, + this request):"]
                 lines += _request_diff(nearest.request, request)
-        lines += [
-            "",
-            "To re-record this test's cassette from scratch (run from the rootdir):",
-            f"  {self.rerecord_command}",
-            f"(the same as deleting {self.path.name} and running with --cassette-mode=once), "
-            "or keep what is recorded and add the new requests with --cassette-mode=new_episodes.",
-        ]
+        if self.shared:
+            # Rewriting from one test would drop what the other tests sharing it recorded.
+            lines += [
+                "",
+                f"{self.path.name} is named by @pytest.mark.cassette, so other tests may share "
+                "it. To add this request and keep theirs (run from the rootdir):",
+                f"  {self.rerecord_command.replace('--cassette-mode=rewrite', '')}"
+                "--cassette-mode=new_episodes",
+                "To re-record it from scratch, run every test that uses it in one session "
+                "with --cassette-mode=rewrite.",
+            ]
+        else:
+            lines += [
+                "",
+                "To re-record this test's cassette from scratch (run from the rootdir):",
+                f"  {self.rerecord_command}",
+                f"(the same as deleting {self.path.name} and running with "
+                "--cassette-mode=once), or keep what is recorded and add the new requests with "
+                "--cassette-mode=new_episodes.",
+            ]
         return "\n".join(lines)
 
     # ----------------------------------------------------------------- saving
@@ -307,23 +360,40 @@ class Recording:
         )
         return "\n".join(lines)
 
-    def save(self, written_this_session: set[Path] | None = None) -> Path | None:
+    def save(self) -> Path | None:
         """Write what was recorded, atomically, under a lock on the cassette directory (xdist
         workers writing the same file merge instead of overwriting). Nothing recorded, nothing
-        written. ``rewrite`` replaces the file unless this session already rewrote it."""
+        written. ``rewrite`` replaces the file unless this session (any worker) already
+        rewrote it. If the file cannot be written, :class:`CassetteSaveError` says where the
+        recorded interactions were kept instead."""
         if not self.recorded:
             return None
-        with _directory_lock(self.path.parent):
-            merge = self.config.mode != "rewrite" or (
-                written_this_session is not None and self.path in written_this_session
-            )
-            base: list[Interaction] = []
-            if merge and self.path.is_file():
-                base = Cassette.load(self.path).interactions
-            Cassette(path=self.path, interactions=[*base, *self.recorded]).save()
-        if written_this_session is not None:
-            written_this_session.add(self.path)
+        try:
+            with _directory_lock(self.path.parent):
+                merge = self.config.mode != "rewrite" or self.ledger.has("written", self.path)
+                base: list[Interaction] = []
+                existing = self.path.is_file()
+                if merge and existing:
+                    base = Cassette.load(self.path).interactions
+                Cassette(path=self.path, interactions=[*base, *self.recorded]).save()
+                if not existing:
+                    self.ledger.mark("created", self.path)
+                self.ledger.mark("written", self.path)
+        except (OSError, CassetteError) as exc:
+            kept = self._keep_elsewhere()
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise CassetteSaveError(
+                f"harness cassette: could not write {self.path}: {reason}; the "
+                f"{len(self.recorded)} recorded interaction(s) were kept in {kept}: fix the "
+                "path, then move that file there"
+            ) from None
         return self.path
+
+    def _keep_elsewhere(self) -> str:
+        fd, name = tempfile.mkstemp(prefix=f"harness-unsaved-{self.path.stem}-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(Cassette(interactions=self.recorded).dumps())
+        return name
 
 
 def _pretty_body(request: Request) -> list[str]:

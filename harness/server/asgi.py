@@ -1,17 +1,37 @@
-"""The ASGI types and the two I/O helpers the emulator and the replay server share (the seam
-tests drive in-process, and ``harness.server.serve`` puts on a real socket)."""
+"""The ASGI types and the I/O helpers the emulator and the replay server share (the seam
+tests drive in-process, and ``harness.server.serve`` puts on a real socket), and
+:func:`guarded`, the wrapper every served app runs in: it caps request bodies and turns any
+failure into the API's error envelope, so no input gets a 500 or a bare text answer."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["ASGIMessage", "Receive", "Scope", "Send", "read_body", "respond"]
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "ASGIApp",
+    "ASGIMessage",
+    "Receive",
+    "Scope",
+    "Send",
+    "envelope",
+    "guarded",
+    "read_body",
+    "respond",
+]
 
 Scope = MutableMapping[str, Any]
 ASGIMessage = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[ASGIMessage]]
 Send = Callable[[ASGIMessage], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+DEFAULT_MAX_BODY = 32 * 1024 * 1024
+"""Request bodies larger than this (bytes) are answered 413 without being read."""
+_LOG = logging.getLogger("harness.server")
 
 
 async def read_body(receive: Receive) -> bytes:
@@ -32,3 +52,85 @@ async def respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], b
     headers = [*headers, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def envelope(message: str, code: str, param: str | None = None) -> bytes:
+    """The API's error body: ``{"error": {"message", "type", "param", "code"}}``."""
+    error = {"message": message, "type": "invalid_request_error", "param": param, "code": code}
+    return json.dumps({"error": error}).encode()
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def guarded(app: ASGIApp, *, max_body: int = DEFAULT_MAX_BODY) -> ASGIApp:
+    """``app`` behind the checks every harness server needs, cheap per request: a declared
+    or streamed body over ``max_body`` bytes is a 413 envelope; a body that is not what
+    ``content-length`` said, or anything the app raises before answering, is a 400 envelope
+    (never a 500); a WebSocket is refused."""
+
+    async def guard(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > max_body:
+            await _too_large(send, max_body)
+            return
+        started = False
+        received = 0
+
+        async def limited() -> ASGIMessage:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > max_body:
+                raise _BodyTooLarge
+            return message
+
+        async def tracked(message: ASGIMessage) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await app(scope, limited, tracked)
+        except _BodyTooLarge:
+            if not started:
+                await _too_large(send, max_body)
+        except Exception as exc:  # any input the app could not handle: an envelope, not a 500
+            _LOG.warning("harness: could not handle a request: %s", type(exc).__name__)
+            if not started:
+                body = envelope(
+                    f"The harness could not process this request ({type(exc).__name__}); "
+                    "check the body and headers.",
+                    "harness_unprocessable_request",
+                )
+                await respond(send, 400, [(b"content-type", b"application/json")], body)
+
+    return guard
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _too_large(send: Send, max_body: int) -> None:
+    body = envelope(
+        f"Request body too large: the limit is {max_body} bytes "
+        "(harness replay/emulate --max-body to change it).",
+        "request_too_large",
+    )
+    headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+    await respond(send, 413, headers, body)

@@ -15,6 +15,7 @@ values and headers are never echoed, so a credential it carries cannot leak into
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import json
 import re
@@ -53,6 +54,7 @@ __all__ = [
 
 
 MISS_HEADER = "x-harness-miss"
+_INLINE_BODY = 64 * 1024
 MISS_CODE = "harness_replay_miss"
 _MISS_CANDIDATES: tuple[int, ...] = (418, *range(599, 399, -1))
 # Not forwarded: they describe one connection, not the recorded response.
@@ -166,6 +168,9 @@ class ReplayApp:
         with self._lock:
             return self._play_key(key)
 
+    def _clean_and_play(self, request: Request) -> Interaction | None:
+        return self._play(clean_request(request, self._scrubber, in_place=True))
+
     def explain_miss(self, request: Request) -> str:
         """Why nothing matched, against the nearest recorded request. Names no live value."""
         if any(c.has_recorded(request) for c in self.cassettes):
@@ -208,7 +213,10 @@ class ReplayApp:
         interaction = self._play_wire(scope, body)
         if interaction is None:
             request = _request_from_scope(scope, body)
-            interaction = self._play(clean_request(request, self._scrubber, in_place=True))
+            if len(body) > _INLINE_BODY:  # scrubbing and explaining a large body: off the loop
+                interaction = await asyncio.to_thread(self._clean_and_play, request)
+            else:
+                interaction = self._clean_and_play(request)
         if interaction is None:
             body = json.dumps(self._miss_envelope(request)).encode()
             headers = [(b"content-type", b"application/json"), (MISS_HEADER.encode(), b"1")]

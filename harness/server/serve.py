@@ -11,9 +11,12 @@ uvicorn. uvicorn is quiet: no access log, warnings and errors only, no logging c
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import ipaddress
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
@@ -22,10 +25,14 @@ from typing import Any
 
 import uvicorn
 
-__all__ = ["ServeError", "run_forever", "serve"]
+from harness.server.asgi import DEFAULT_MAX_BODY, envelope, guarded
+
+__all__ = ["HEADER_TIMEOUT", "ServeError", "exposure_warning", "run_forever", "serve"]
 
 STARTUP_TIMEOUT = 10.0
 SHUTDOWN_TIMEOUT = 10.0
+HEADER_TIMEOUT = 10.0
+"""Seconds a connection may take to send a request's headers before it gets a 408."""
 
 
 class ServeError(Exception):
@@ -58,6 +65,13 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _warn_if_exposed(sock: socket.socket) -> None:
+    host, port = sock.getsockname()[:2]
+    warning = exposure_warning(host, port)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+
+
 def _base_url(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
     if ":" in host:
@@ -65,9 +79,104 @@ def _base_url(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
-def _config(app: Any) -> uvicorn.Config:
+def exposure_warning(host: str, port: int) -> str | None:
+    """The warning for a server reachable from other machines (None on loopback)."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        loopback = host == "localhost"
+    else:
+        loopback = address.is_loopback
+    if loopback:
+        return None
+    return (
+        f"harness: warning: listening on {host}:{port}, not loopback: anyone who can reach it "
+        "can use it; the emulator accepts any API key and its /v1/_harness routes (read and "
+        "reset all state) are unauthenticated, and replay serves every recorded response"
+    )
+
+
+def _protocol(header_timeout: float) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with a deadline for request headers (a slow or partial request
+    line or header block gets a 408 and the connection closed) and the API's error envelope
+    instead of plain text for requests h11 cannot parse."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HarnessProtocol(H11Protocol):
+        _deadline: asyncio.TimerHandle | None = None
+        _seen: object = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.cycle is not self._seen:  # a request's headers are complete
+                self._seen = self.cycle
+                self._disarm()
+            elif self.cycle is None or self.cycle.response_complete:
+                self._arm()  # part of the next request's headers
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if self.cycle is self._seen:  # no pipelined request started: wait for the next
+                self._arm()
+            else:
+                self._seen = self.cycle
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._deadline is None:
+                self._deadline = self.loop.call_later(header_timeout, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _too_slow(self) -> None:
+            self._deadline = None
+            waiting = self.cycle is self._seen and (
+                self.cycle is None or self.cycle.response_complete
+            )
+            if waiting and not self.transport.is_closing():
+                body = envelope(
+                    f"Request headers not received within {header_timeout:g} s.",
+                    "request_timeout",
+                )
+                head = (
+                    "HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
+                    f"connection: close\r\ncontent-length: {len(body)}\r\n\r\n"
+                )
+                self.transport.write(head.encode() + body)
+                self.transport.close()
+
+        def send_400_response(self, msg: str) -> None:
+            body = envelope(f"{msg} Check the request line and headers.", "invalid_http_request")
+            headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+            for event in (
+                h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                h11.Data(data=body),
+                h11.EndOfMessage(),
+            ):
+                try:
+                    self.transport.write(self.conn.send(event) or b"")
+                except h11.LocalProtocolError:
+                    break
+            self.transport.close()
+
+    return HarnessProtocol
+
+
+def _config(app: Any, max_body: int, header_timeout: float) -> uvicorn.Config:
     return uvicorn.Config(
-        app,
+        guarded(app, max_body=max_body),
+        http=_protocol(header_timeout),
         log_config=None,
         log_level="warning",
         access_log=False,
@@ -109,12 +218,22 @@ class _Server(uvicorn.Server):
 
 
 @contextmanager
-def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    max_body: int = DEFAULT_MAX_BODY,
+    header_timeout: float = HEADER_TIMEOUT,
+) -> Iterator[str]:
     """Serve ``app`` in a background thread; yield ``http://HOST:PORT`` once it accepts
-    connections. Raises :class:`ServeError` if it cannot listen or does not start."""
+    connections. Raises :class:`ServeError` if it cannot listen or does not start.
+    ``max_body``: larger request bodies get a 413 envelope; ``header_timeout``: seconds a
+    client may take to send its headers."""
     sock = _bind(host, port)
+    _warn_if_exposed(sock)
     ready = threading.Event()
-    server = _Server(_config(app), on_ready=ready.set)
+    server = _Server(_config(app, max_body, header_timeout), on_ready=ready.set)
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -144,12 +263,17 @@ def run_forever(
     host: str = "127.0.0.1",
     port: int = 0,
     on_ready: Callable[[str], None] | None = None,
+    *,
+    max_body: int = DEFAULT_MAX_BODY,
+    header_timeout: float = HEADER_TIMEOUT,
 ) -> None:
     """Serve ``app`` in the foreground until SIGINT/SIGTERM, then return normally.
     ``on_ready`` gets the base URL once the server accepts connections."""
     sock = _bind(host, port)
+    _warn_if_exposed(sock)
     url = _base_url(sock)
-    server = _Server(_config(app), on_ready=(lambda: on_ready(url)) if on_ready else None)
+    config = _config(app, max_body, header_timeout)
+    server = _Server(config, on_ready=(lambda: on_ready(url)) if on_ready else None)
     try:
         server.run(sockets=[sock])
     finally:

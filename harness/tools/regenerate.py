@@ -213,10 +213,19 @@ def regenerate_cassette(
     return FileResult(cassette.path, "changed", changes=changes, diff=diff)
 
 
-def _http_error() -> type[Exception]:
+def _http_error() -> tuple[type[Exception], ...]:
+    """What a failed send raises: httpx's errors, and the httpcore/socket errors that reach
+    through unwrapped when a backend dies mid-connection."""
+    import httpcore
     import httpx
 
-    return httpx.HTTPError
+    return (
+        httpx.HTTPError,
+        httpcore.NetworkError,
+        httpcore.TimeoutException,
+        httpcore.ProtocolError,
+        OSError,
+    )
 
 
 _OBJECT_PATH = re.compile(r"/threads/(thread_[^/?]+)(?:/runs/(run_[^/?]+))?$")

@@ -20,7 +20,7 @@ from typing import Literal
 
 from harness.api.drift import response_drift
 from harness.cassette.format import CASSETTE_FORMAT, Cassette, Interaction, atomic_write_text
-from harness.cassette.scrub import PLACEHOLDER_PREFIX, Scrubber, clean_interaction
+from harness.cassette.scrub import PLACEHOLDER_PREFIX, Scrubber, Secrets, clean_interaction
 from harness.plugin.naming import module_key, safe_name
 from harness.tools.importers import govcr, har, vcrpy
 from harness.tools.importers._documents import SUFFIXES, read_document
@@ -137,13 +137,14 @@ def convert_file(file: Path, dest: Path, scrubber: Scrubber) -> FileReport:
     reader = _reader_for(file, document)
     report = FileReport(file, dest, reader.name)
     interactions: list[Interaction] = []
+    secrets = Secrets()  # a value learned in one interaction is removed from the later ones
     try:
         for entry in reader.entries(document):
             if isinstance(entry, Skip):
                 report.skipped.append(entry)
                 continue
             assert isinstance(entry, Raw)
-            cleaned = clean_interaction(entry.interaction, scrubber)
+            cleaned = clean_interaction(entry.interaction, scrubber, secrets)
             report.credentials += _placeholders(cleaned) - _placeholders(entry.interaction)
             number = len(interactions)
             request, response = cleaned.request, cleaned.response
