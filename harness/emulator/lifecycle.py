@@ -240,12 +240,11 @@ def submit_tool_outputs(store: Store, run: JSON, outputs: list[JSON]) -> list[Ch
                 call["function"]["output"] = answers.get(call["id"], "")
             _close_step(step, "completed", now, run)
             changes.append(_change(step, "thread.run.step.completed"))
-        # Back to in_progress at once: the rules keep started_at null only while queued.
-        if plan.path[:1] == ["in_progress"]:
-            plan.path.pop(0)
-        run["status"] = "in_progress"
+        # Queued again, keeping started_at, as the API's own example answers; the next tick
+        # (the plan's in_progress) resumes it.
+        run["status"] = "queued"
         run["required_action"] = None
-        changes.append(_change(run, "thread.run.in_progress"))
+        changes.append(_change(run, "thread.run.queued"))
         return changes
 
 
