@@ -151,6 +151,7 @@ def serve_child(app_name: str, stack: str, cassette: str | None) -> None:
     """Child process: build the app, serve it on 127.0.0.1 with harness's own uvicorn config,
     forcing the given HTTP parser and event loop; print the base URL on stdout."""
     from harness.server import serve
+    from harness.server.asgi import DEFAULT_MAX_BODY
 
     if app_name == "bare":
         app = _bare_app(_answer(_modify_run_request()[2], 0))
@@ -164,7 +165,7 @@ def serve_child(app_name: str, stack: str, cassette: str | None) -> None:
 
         app = create_app()
     sock = serve._bind("127.0.0.1", 0)
-    config = serve._config(app)
+    config = serve._config(app, DEFAULT_MAX_BODY, serve.HEADER_TIMEOUT)
     config.http, config.loop = STACKS[stack]
     url = serve._base_url(sock)
     server = serve._Server(config, on_ready=lambda: print(url, flush=True))
