@@ -275,12 +275,14 @@ def _run_per_test(kind: str, count: int, work: Path) -> float:
         "harness": ["--cassette-mode=none", "-p", "no:recording"],
         "vcrpy": ["--record-mode=none"],
     }[kind]
+    # pytest-vcr (in the dev extra) refuses to load beside pytest-recording: keep it out.
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist",
-               "-p", "no:cacheprovider", "-W", "ignore", *options]  # fmt: skip
+               "-p", "no:cacheprovider", "-p", "no:vcr", "-W", "ignore", *options]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise SystemExit(f"per-test benchmark ({kind}) failed:\n{done.stdout[-3000:]}")
+        output = (done.stdout + done.stderr)[-3000:]
+        raise SystemExit(f"per-test benchmark ({kind}) failed:\n{output}")
     return float(json.loads((project / "loop-seconds.json").read_text()))
 
 

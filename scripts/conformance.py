@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
             base_url = server.stdout.readline().strip()
             result = subprocess.run(
                 [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p",
-                 "no:cacheprovider", "--rootdir", str(sdist), *targets, *argv],
+                 "no:cacheprovider", "-p", "no:vcr", "--rootdir", str(sdist), *targets, *argv],
                 cwd=sdist, env={**os.environ, "TEST_API_BASE_URL": base_url},
                 capture_output=True, text=True, check=False,
             )  # fmt: skip

@@ -134,3 +134,21 @@ async def _too_large(send: Send, max_body: int) -> None:
     )
     headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
     await respond(send, 413, headers, body)
+
+
+HOP_BY_HOP: frozenset[str] = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+    }
+)
+"""Headers that describe one connection (RFC 9110 7.6.1), plus content-length, which the
+server sets again for the body it sends: never copied from a recording or a backend."""

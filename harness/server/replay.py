@@ -37,7 +37,7 @@ from harness.cassette.format import (
     match_key,
 )
 from harness.cassette.scrub import Scrubber, clean_request
-from harness.server.asgi import Receive, Scope, Send, read_body, respond
+from harness.server.asgi import HOP_BY_HOP, Receive, Scope, Send, read_body, respond
 from harness.stream.respond import respond_stream
 from harness.stream.sse import encode
 
@@ -57,22 +57,8 @@ MISS_HEADER = "x-harness-miss"
 _INLINE_BODY = 64 * 1024
 MISS_CODE = "harness_replay_miss"
 _MISS_CANDIDATES: tuple[int, ...] = (418, *range(599, 399, -1))
-# Not forwarded: they describe one connection, not the recorded response.
-_HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "content-length",
-        "content-encoding",
-    }
-)
+# A recorded body is stored decoded, so its content-encoding no longer applies.
+_HOP_BY_HOP = HOP_BY_HOP | {"content-encoding"}
 
 
 def miss_status_for(cassettes: list[Cassette]) -> int:

@@ -42,7 +42,7 @@ from harness.cassette.format import (
     atomic_write_text,
 )
 from harness.cassette.scrub import Scrubber, clean_interaction, clean_request
-from harness.server.asgi import ASGIMessage, Receive, Scope, Send, read_body, respond
+from harness.server.asgi import HOP_BY_HOP, ASGIMessage, Receive, Scope, Send, read_body, respond
 from harness.server.replay import ReplayApp
 
 if TYPE_CHECKING:
@@ -63,23 +63,8 @@ RECORD_PROXY_MODES: tuple[ProxyMode, ...] = ("once", "new_episodes", "all", "non
 EMULATOR_KEY = "sk-harness-record-not-a-real-key"
 """The key sent to the built-in emulator (it accepts any non-empty key)."""
 
-# Not forwarded in either direction: they describe one connection. Bodies pass through as
-# bytes, so content-length is set again by the server.
-_HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
-    }
-)
+# Not forwarded in either direction; host names this proxy, not the target.
+_HOP_BY_HOP = HOP_BY_HOP | {"host"}
 _PER_CONNECTION = frozenset({"connection", "keep-alive", "transfer-encoding"})
 _KEY_QUERY_PARAMS = frozenset({"api-key", "api_key"})
 
