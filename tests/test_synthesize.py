@@ -27,6 +27,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(synthesized: Path, tmp_path
     synthesize(tmp_path / "again", seed=11)
     synthesize(tmp_path / "other", seed=12)
     assert json_tree(tmp_path / "again") == json_tree(synthesized)
+    assert sum(k.startswith("flows/") for k in json_tree(synthesized)) == 10
     other = json_tree(tmp_path / "other")
     assert other.keys() & json_tree(synthesized).keys()
     assert all(
@@ -85,6 +86,7 @@ def test_error_cases_carry_the_api_envelope(
 
 def test_synthesized_cassettes_pass_verify(synthesized: Path) -> None:
     invoke("verify", str(synthesized))
+    invoke("verify", str(synthesized / "flows"))
 
 
 DOWNSTREAM = """
@@ -139,3 +141,76 @@ def test_synthesized_cassettes_replay_through_the_plugin(
     )
     result = pytester.runpytest("-p", "no:randomly", "--cassette-mode=none", "--offline")
     result.assert_outcomes(passed=2)
+
+
+FLOW_OUTCOMES = {
+    "completed": "completed",
+    "requires-action": "completed",
+    "failed": "failed",
+    "incomplete": "incomplete",
+    "cancelled": "cancelled",
+}
+
+
+def test_every_outcome_has_a_polling_and_a_stream_flow(synthesized: Path) -> None:
+    expected = {f"{o}{s}.json" for o in FLOW_OUTCOMES for s in ("", "-stream")}
+    assert {p.name for p in (synthesized / "flows").iterdir()} == expected
+    for name, outcome in FLOW_OUTCOMES.items():
+        for suffix in ("", "-stream"):
+            interactions = Cassette.load(
+                synthesized / "flows" / f"{name}{suffix}.json"
+            ).interactions
+            paths = [i.request.path for i in interactions]
+            assert paths[:2] == ["/v1/assistants", "/v1/threads"]
+            last = interactions[-1]
+            assert last.request.json == {"metadata": last.response.json["metadata"]}
+            assert last.response.json["status"] == outcome
+            if name == "failed":
+                assert last.response.json["last_error"]["code"] == "server_error"
+            if name == "requires-action":
+                assert any(p.endswith("/submit_tool_outputs") for p in paths)
+            if name == "cancelled":
+                assert any(p.endswith("/cancel") for p in paths)
+
+
+def test_stream_flows_end_in_done_with_the_outcome(synthesized: Path) -> None:
+    for name, outcome in FLOW_OUTCOMES.items():
+        path = synthesized / "flows" / f"{name}-stream.json"
+        assert '"version": 2' in path.read_text()
+        streams = [i for i in Cassette.load(path).interactions if i.response.events is not None]
+        assert streams and all(i.request.json["stream"] is True for i in streams)
+        events = streams[-1].response.stream_events()
+        assert events[-1].event == "done" and events[-1].data == "[DONE]"
+        run_events = [e for e in events if e.event and e.event.startswith("thread.run.")]
+        status = "requires_action" if name == "cancelled" else outcome
+        assert run_events[-1].event == f"thread.run.{status}"
+        assert run_events[-1].json()["status"] == status
+
+
+STREAM_DOWNSTREAM = """
+import openai
+import pytest
+
+
+@pytest.mark.cassette("synth/flows/requires-action-stream")
+def test_stream_replays(cassette):
+    thread_id = cassette.interactions[2].request.path.split("/")[3]
+    assistant_id = cassette.interactions[2].request.json["assistant_id"]
+    client = openai.OpenAI(api_key="sk-test", base_url="http://127.0.0.1:9/v1", max_retries=0)
+    with client.beta.threads.runs.stream(thread_id=thread_id, assistant_id=assistant_id) as s:
+        events = [event.event for event in s]
+        run = s.current_run
+    assert events[0] == "thread.run.created"
+    assert events[-1] == "thread.run.requires_action"
+    assert run is not None and run.status == "requires_action"
+    assert run.required_action.submit_tool_outputs.tool_calls[0].function.name == "get_weather"
+"""
+
+
+def test_stream_flow_replays_to_the_sdk_stream_helper(
+    synthesized: Path, pytester: pytest.Pytester
+) -> None:
+    shutil.copytree(synthesized, pytester.path / "cassettes" / "synth")
+    pytester.makepyfile(test_downstream=STREAM_DOWNSTREAM)
+    result = pytester.runpytest("-p", "no:randomly", "--cassette-mode=none", "--offline")
+    result.assert_outcomes(passed=1)

@@ -10,6 +10,11 @@ it needs)::
     modify-run/<status>-<response_format>.json     36 files, every status x response_format
     modify-thread/<variant>.json                   every thread variant, plus request shapes
     errors/<endpoint>-<case>.json                  400 / 401 / 404 cases
+    flows/<outcome>[-stream].json                  whole flows, one per run outcome
+
+A flow is every request of one scenario (see :mod:`harness.emulator.scenarios`): create an
+assistant, a thread, a run (``-stream``: with ``stream: true``, stored as stream events), poll
+it to rest, submit tool outputs or cancel where the outcome needs it, then modify its metadata.
 
 Output depends only on the seed: the same seed writes byte-identical files.
 """
@@ -32,9 +37,12 @@ from harness.api.models import Run, Thread
 from harness.cassette.format import Cassette, Interaction, Request, Response
 from harness.cassette.scrub import clean_interaction
 from harness.emulator import Emulator, create_app
+from harness.emulator.lifecycle import AT_REST
+from harness.emulator.streaming import Streamed
 from harness.factory import variant_id
+from harness.stream.respond import STREAM_HEADERS
 
-__all__ = ["SDK_HEADERS", "Case", "cases", "synthesize"]
+__all__ = ["FLOWS", "SDK_HEADERS", "Case", "Flow", "cases", "flow", "synthesize"]
 
 SDK_HEADERS: dict[str, str] = {
     "accept": "application/json",
@@ -120,27 +128,110 @@ def cases(app: Emulator) -> Iterator[Case]:
     )
 
 
-def _interaction(app: Emulator, case: Case) -> Interaction:
+@dataclass(frozen=True)
+class Flow:
+    """One flow cassette: the run outcome it ends in, the scenario that leads there, and
+    whether the client cancels the run while it waits for tool outputs."""
+
+    outcome: str
+    scenario: dict[str, Any]
+    cancel: bool = False
+
+
+_WEATHER = [{"name": "get_weather", "arguments": {"city": "Paris"}}]
+FLOWS: tuple[Flow, ...] = (
+    Flow("completed", {"path": ["in_progress", "completed"], "reply": "Hello from harness."}),
+    Flow("requires-action", {"tool_calls": _WEATHER, "reply": "It is sunny in Paris."}),
+    Flow(
+        "failed",
+        {
+            "path": ["in_progress", "failed"],
+            "last_error": {"code": "server_error", "message": "Synthesized failure."},
+        },
+    ),
+    Flow(
+        "incomplete",
+        {"path": ["in_progress", "incomplete"], "incomplete_reason": "max_completion_tokens"},
+    ),
+    Flow("cancelled", {"tool_calls": _WEATHER}, cancel=True),
+)
+"""Every flow, by the outcome it ends in (``requires-action`` submits tool outputs and ends
+``completed``)."""
+
+
+def _interaction(app: Emulator, case: Case, method: str = "POST") -> Interaction:
     headers = dict(SDK_HEADERS)
     if case.authorized:
         headers["authorization"] = _SYNTHETIC_KEY
-    request = Request(method="POST", path=case.path, headers=headers)
-    request.json, request.has_json = case.body, True
+    request = Request(method=method, path=case.path, headers=headers)
+    if case.body is not None:
+        request.json, request.has_json = case.body, True
     scope = {
         "type": "http",
-        "method": "POST",
+        "method": method,
         "path": case.path,
         "query_string": b"",
         "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
     }
     status, payload, extra = app.handle(scope, request.body_bytes)
-    response = Response(
-        status=status,
-        reason=HTTPStatus(status).phrase,
-        headers={"content-type": "application/json", **extra},
-    )
-    response.json, response.has_json = payload, True
+    if isinstance(payload, Streamed):
+        stream_headers = {k.decode(): v.decode() for k, v in STREAM_HEADERS}
+        response = Response(status=status, reason=HTTPStatus(status).phrase, headers=stream_headers)
+        response.set_body(b"".join(payload.chunks()))
+    else:
+        response = Response(
+            status=status,
+            reason=HTTPStatus(status).phrase,
+            headers={"content-type": "application/json", **extra},
+        )
+        response.json, response.has_json = payload, True
     return clean_interaction(Interaction(request, response))
+
+
+def _run_of(interaction: Interaction) -> Any:
+    """The run an answer shows: its JSON, or the data of a stream's last run event."""
+    if interaction.response.events is None:
+        return interaction.response.json
+    runs = [
+        e.json() for e in interaction.response.stream_events() if e.event and ".run." in e.event
+    ]
+    return runs[-1]
+
+
+def flow(app: Emulator, spec: Flow, *, stream: bool) -> list[Interaction]:
+    """Every interaction of one flow, on a freshly reset ``app``."""
+    app.store.reset()
+    recorded: list[Interaction] = []
+
+    def call(path: str, body: Any, method: str = "POST") -> Any:
+        recorded.append(_interaction(app, Case(spec.outcome, path, body), method))
+        return recorded[-1].response.json
+
+    def to_rest(run: Any) -> Any:
+        for _ in range(100):
+            if run["status"] in AT_REST:
+                return run
+            run = call(f"{runs}/{run['id']}", None, "GET")
+        raise RuntimeError(f"flow {spec.outcome}: run never came to rest")  # a harness bug
+
+    streaming = {"stream": True} if stream else {}
+    with app.scenario(**spec.scenario):
+        assistant = call("/v1/assistants", {"model": "gpt-4o", "name": f"harness {spec.outcome}"})
+        thread = call("/v1/threads", {})
+        runs = f"/v1/threads/{thread['id']}/runs"
+        call(runs, {"assistant_id": assistant["id"], **streaming})
+        run = to_rest(_run_of(recorded[-1]))
+        if run["status"] == "requires_action":
+            run_path = f"{runs}/{run['id']}"
+            if spec.cancel:
+                run = to_rest(call(f"{run_path}/cancel", None))
+            else:
+                calls = run["required_action"]["submit_tool_outputs"]["tool_calls"]
+                outputs = [{"tool_call_id": c["id"], "output": "sunny, 21 C"} for c in calls]
+                call(f"{run_path}/submit_tool_outputs", {"tool_outputs": outputs, **streaming})
+                run = to_rest(_run_of(recorded[-1]))
+        call(f"{runs}/{run['id']}", {"metadata": _metadata(f"flow-{spec.outcome}")})
+    return recorded
 
 
 def synthesize(directory: str | os.PathLike[str], seed: int = 0) -> list[Path]:
@@ -152,4 +243,8 @@ def synthesize(directory: str | os.PathLike[str], seed: int = 0) -> list[Path]:
         app.store.reset()
         cassette = Cassette(interactions=[_interaction(app, case)])
         written.append(cassette.save(root / f"{case.name}.json"))
+    for spec in FLOWS:
+        for stream, suffix in ((False, ""), (True, "-stream")):
+            cassette = Cassette(interactions=flow(app, spec, stream=stream))
+            written.append(cassette.save(root / "flows" / f"{spec.outcome}{suffix}.json"))
     return written
