@@ -210,3 +210,14 @@ def test_a_body_at_the_limit_stays_json() -> None:
     assert response.has_json
     assert "hunter2-Deep" not in json.dumps(clean_interaction(Interaction(Request(), response))
                                             .response.json)  # fmt: skip
+
+
+def test_a_stream_event_deeper_than_the_limit_is_scrubbed_as_text() -> None:
+    secret = "sk-live-DeepNestedSecret0123456789"
+    data = "[" * 400 + '"' + secret + '"' + "]" * 400
+    response = Response(status=200, headers={"content-type": "text/event-stream"})
+    response.set_body(f"event: thread.message.delta\ndata: {data}\n\n".encode())
+    assert response.events == [{"event": "thread.message.delta", "text": data}]
+    cleaned = clean_interaction(Interaction(Request(), response)).response
+    assert cleaned.events is not None and secret not in json.dumps(cleaned.events)
+    assert cleaned.events[0]["text"].startswith("[" * 400)

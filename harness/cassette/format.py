@@ -103,7 +103,7 @@ MAX_JSON_DEPTH = 100
 recursively, and a body a server or client sends should not be able to exhaust the stack."""
 
 
-def _json_depth(data: Any) -> int:
+def json_depth(data: Any) -> int:
     """How deeply arrays and objects nest in ``data``, found without recursion."""
     deepest, stack = 0, [(data, 1)]
     while stack:
@@ -185,7 +185,7 @@ class Message:
         except (ValueError, RecursionError):
             self.text = decoded
             return
-        if _json_depth(data) > MAX_JSON_DEPTH:
+        if json_depth(data) > MAX_JSON_DEPTH:
             self.text = decoded  # kept verbatim; scrubbed as text, never walked recursively
         else:
             self.json, self.has_json = data, True
