@@ -183,3 +183,41 @@ def test_binary_bodies_are_scanned_as_bytes_next_to_non_ascii() -> None:
     raw = b"\xe9" + aws.encode() + b"\xe9"
     cleaned = Scrubber().scrub_bytes(raw)
     assert aws.encode() not in cleaned and cleaned.startswith(b"\xe9<REDACTED:aws-access-key>")
+
+
+@pytest.mark.parametrize("depth", [101, 400, 5000])
+def test_a_body_deeper_than_the_limit_is_scrubbed_as_text(depth: int) -> None:
+    """400 levels parse but would exhaust the stack while being copied and scrubbed; 5000 do not
+    even parse. Both are kept as text, and the text rules still remove the key."""
+    secret = "sk-live-DeepNestedSecret0123456789"
+    body = "[" * depth + '{"password": "hunter2-Deep", "k": "' + secret + '"}' + "]" * depth
+    request = Request(method="POST", path="/v1/threads", headers={"x-api-key": "abcdef-123456"})
+    request.set_body(body.encode())
+    response = Response(status=200, headers={"content-type": "application/json"})
+    response.set_body(body.encode())
+    assert not request.has_json and request.text == body
+    cleaned = clean_interaction(Interaction(request, response))
+    for message in (cleaned.request, cleaned.response):
+        assert message.text is not None and message.text.startswith("[" * depth)
+        assert secret not in message.text and "hunter2-Deep" not in message.text
+        assert "<REDACTED:openai-key>" in message.text
+
+
+def test_a_body_at_the_limit_stays_json() -> None:
+    body = "[" * 99 + '{"password": "hunter2-Deep"}' + "]" * 99
+    response = Response(status=200)
+    response.set_body(body.encode())
+    assert response.has_json
+    assert "hunter2-Deep" not in json.dumps(clean_interaction(Interaction(Request(), response))
+                                            .response.json)  # fmt: skip
+
+
+def test_a_stream_event_deeper_than_the_limit_is_scrubbed_as_text() -> None:
+    secret = "sk-live-DeepNestedSecret0123456789"
+    data = "[" * 400 + '"' + secret + '"' + "]" * 400
+    response = Response(status=200, headers={"content-type": "text/event-stream"})
+    response.set_body(f"event: thread.message.delta\ndata: {data}\n\n".encode())
+    assert response.events == [{"event": "thread.message.delta", "text": data}]
+    cleaned = clean_interaction(Interaction(Request(), response)).response
+    assert cleaned.events is not None and secret not in json.dumps(cleaned.events)
+    assert cleaned.events[0]["text"].startswith("[" * 400)

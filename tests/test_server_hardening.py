@@ -173,3 +173,37 @@ def test_non_loopback_bind_is_warned_about(host: str, warned: bool) -> None:
     assert (warning is not None) == warned
     if warning:
         assert "_harness" in warning and "any API key" in warning
+
+
+def test_a_body_trickled_forever_times_out_with_a_408(url: str) -> None:
+    """Headers arrive at once, then one body byte every 0.1 s, never the last one: the server
+    answers 408 with the envelope once the body deadline (0.5 s here) passes."""
+    host, port = url.removeprefix("http://").split(":")
+    head = b"POST /v1/threads/thread_abc HTTP/1.1\r\nhost: x\r\ncontent-length: 4000\r\n\r\n"
+    answer = b""
+    with socket.create_connection((host, int(port)), timeout=0.1) as sock:
+        sock.sendall(head + b'{"metadata":')
+        for _ in range(100):  # 10 s at most
+            try:
+                sock.sendall(b" ")
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:  # the server closed the connection
+                break
+            if not chunk:
+                break
+            answer += chunk
+    status, _, body = answer.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 408"), answer
+    assert json.loads(body)["error"]["code"] == "request_timeout"
+    assert b"body" in body
+
+
+def test_a_slow_body_that_completes_in_time_is_answered(url: str) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"metadata": '
+        yield b'{"k": "v"}}'
+
+    response = httpx.post(f"{url}/v1/threads/thread_abc", content=chunks())
+    assert response.status_code != 408

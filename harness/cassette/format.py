@@ -98,6 +98,26 @@ def _encodable(text: str) -> bool:
     return True
 
 
+MAX_JSON_DEPTH = 100
+"""Bodies nested deeper than this are stored as text: scrubbing, copying and writing walk JSON
+recursively, and a body a server or client sends should not be able to exhaust the stack."""
+
+
+def json_depth(data: Any) -> int:
+    """How deeply arrays and objects nest in ``data``, found without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                return depth
+            stack.extend((item, depth + 1) for item in value)
+    return deepest
+
+
 def _shown(value: str) -> str:
     return repr(value[:40] + ("..." if len(value) > 40 else ""))
 
@@ -161,9 +181,14 @@ class Message:
             self.events = [entry_from_event(event) for event in decode(content)]
             return
         try:
-            self.json, self.has_json = json.loads(decoded), True
-        except ValueError:
+            data = json.loads(decoded)
+        except (ValueError, RecursionError):
             self.text = decoded
+            return
+        if json_depth(data) > MAX_JSON_DEPTH:
+            self.text = decoded  # kept verbatim; scrubbed as text, never walked recursively
+        else:
+            self.json, self.has_json = data, True
 
     def canonical_body(self) -> str:
         """The body in the form matching compares: JSON with sorted keys, else as stored."""

@@ -5,12 +5,14 @@ failure into the API's error envelope, so no input gets a 500 or a bare text ans
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 __all__ = [
+    "DEFAULT_BODY_TIMEOUT",
     "DEFAULT_MAX_BODY",
     "ASGIApp",
     "ASGIMessage",
@@ -31,6 +33,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 """Request bodies larger than this (bytes) are answered 413 without being read."""
+DEFAULT_BODY_TIMEOUT = 10.0
+"""Seconds a request body may take to arrive, from its first read, before a 408 envelope."""
 _LOG = logging.getLogger("harness.server")
 
 
@@ -64,9 +68,16 @@ class _BodyTooLarge(Exception):
     pass
 
 
-def guarded(app: ASGIApp, *, max_body: int = DEFAULT_MAX_BODY) -> ASGIApp:
+class _BodyTooSlow(Exception):
+    pass
+
+
+def guarded(
+    app: ASGIApp, *, max_body: int = DEFAULT_MAX_BODY, body_timeout: float = DEFAULT_BODY_TIMEOUT
+) -> ASGIApp:
     """``app`` behind the checks every harness server needs, cheap per request: a declared
-    or streamed body over ``max_body`` bytes is a 413 envelope; a body that is not what
+    or streamed body over ``max_body`` bytes is a 413 envelope; a body still incomplete
+    ``body_timeout`` seconds after it is first read is a 408 envelope; a body that is not what
     ``content-length`` said, or anything the app raises before answering, is a 400 envelope
     (never a 500); a WebSocket is refused."""
 
@@ -83,10 +94,20 @@ def guarded(app: ASGIApp, *, max_body: int = DEFAULT_MAX_BODY) -> ASGIApp:
             return
         started = False
         received = 0
+        deadline: float | None = None
+        complete = False
 
         async def limited() -> ASGIMessage:
-            nonlocal received
-            message = await receive()
+            nonlocal received, deadline, complete
+            if complete:  # the body is in; later reads wait for a disconnect, unbounded
+                return await receive()
+            loop = asyncio.get_running_loop()
+            deadline = deadline if deadline is not None else loop.time() + body_timeout
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0))
+            except asyncio.TimeoutError:
+                raise _BodyTooSlow from None
+            complete = not message.get("more_body", False)
             received += len(message.get("body", b""))
             if received > max_body:
                 raise _BodyTooLarge
@@ -103,6 +124,13 @@ def guarded(app: ASGIApp, *, max_body: int = DEFAULT_MAX_BODY) -> ASGIApp:
         except _BodyTooLarge:
             if not started:
                 await _too_large(send, max_body)
+        except _BodyTooSlow:
+            if not started:
+                body = envelope(
+                    f"Request body not received within {body_timeout:g} s.", "request_timeout"
+                )
+                headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+                await respond(send, 408, headers, body)
         except Exception as exc:  # any input the app could not handle: an envelope, not a 500
             _LOG.warning("harness: could not handle a request: %s", type(exc).__name__)
             if not started:

@@ -32,7 +32,8 @@ __all__ = ["HEADER_TIMEOUT", "ServeError", "exposure_warning", "run_forever", "s
 STARTUP_TIMEOUT = 10.0
 SHUTDOWN_TIMEOUT = 10.0
 HEADER_TIMEOUT = 10.0
-"""Seconds a connection may take to send a request's headers before it gets a 408."""
+"""Seconds a connection may take to send a request's headers, and again its body, before it
+gets a 408."""
 
 
 class ServeError(Exception):
@@ -175,7 +176,7 @@ def _protocol(header_timeout: float) -> type[asyncio.Protocol]:
 
 def _config(app: Any, max_body: int, header_timeout: float) -> uvicorn.Config:
     return uvicorn.Config(
-        guarded(app, max_body=max_body),
+        guarded(app, max_body=max_body, body_timeout=header_timeout),
         http=_protocol(header_timeout),
         log_config=None,
         log_level="warning",
@@ -229,7 +230,7 @@ def serve(
     """Serve ``app`` in a background thread; yield ``http://HOST:PORT`` once it accepts
     connections. Raises :class:`ServeError` if it cannot listen or does not start.
     ``max_body``: larger request bodies get a 413 envelope; ``header_timeout``: seconds a
-    client may take to send its headers."""
+    client may take to send its headers, and again its body (a 408 envelope after)."""
     sock = _bind(host, port)
     _warn_if_exposed(sock)
     ready = threading.Event()

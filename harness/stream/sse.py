@@ -165,12 +165,14 @@ def is_event_stream(headers: dict[str, str]) -> bool:
 
 def entry_from_event(event: ServerSentEvent) -> dict[str, Any]:
     """The cassette entry for an event (data as JSON when it is a JSON object or array)."""
+    from harness.cassette.format import MAX_JSON_DEPTH, json_depth  # format imports this module
+
     entry: dict[str, Any] = {} if event.event is None else {"event": event.event}
     try:
         value = json.loads(event.data)
-    except ValueError:
+    except (ValueError, RecursionError):
         value = None
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list)) and json_depth(value) <= MAX_JSON_DEPTH:
         entry["data"] = value
     else:
         entry["text"] = event.data
