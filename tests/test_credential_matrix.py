@@ -382,7 +382,9 @@ def test_recording_through_the_plugin_writes_none_of_them(pytester: pytest.Pytes
     (pytester.path / "placed.json").write_text(json.dumps(placed))
     pytester.makeconftest(RECORD_CONFTEST)
     pytester.makepyfile(test_matrix_record=RECORD_TEST)
-    result = pytester.runpytest("-p", "no:randomly", "-p", "no:cacheprovider")
+    result = pytester.runpytest(
+        "-p", "no:randomly", "-p", "no:cacheprovider", "--cassette-mode=once"
+    )
     result.assert_outcomes(passed=len(placed))
     files = list((pytester.path / "cassettes").rglob("*.json"))
     assert len(files) == len(placed)
