@@ -462,6 +462,6 @@ def test_regenerate_never_writes_or_prints_its_key(synthesized: Path) -> None:
 
 def test_synthesized_cassettes_hold_no_credential(synthesized: Path) -> None:
     text = "\n".join(p.read_text() for p in synthesized.rglob("*.json"))
-    assert "sk-harness-synthesized" not in text
+    assert "sk-harness-synthesized" not in text  # a placeholder, not a key (FAKE)
     result = CliRunner().invoke(main, ["scan", str(synthesized)])
     assert result.exit_code == 0, result.output

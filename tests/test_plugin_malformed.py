@@ -85,7 +85,7 @@ def test_a_directory_in_the_way_fails_with_one_line_before_recording(
 
 
 DEPTH = 3000  # parses (json.loads has no depth limit of its own here) but walks past the stack
-SECRET = "sk-live-DeepNestedSecret0123456789"
+SECRET = "sk-live-FAKEDeepNestedSecret0123456789"
 
 
 def _deep_body() -> bytes:

@@ -189,7 +189,7 @@ def test_binary_bodies_are_scanned_as_bytes_next_to_non_ascii() -> None:
 def test_a_body_deeper_than_the_limit_is_scrubbed_as_text(depth: int) -> None:
     """400 levels parse but would exhaust the stack while being copied and scrubbed; 5000 do not
     even parse. Both are kept as text, and the text rules still remove the key."""
-    secret = "sk-live-DeepNestedSecret0123456789"
+    secret = "sk-live-FAKEDeepNestedSecret0123456789"
     body = "[" * depth + '{"password": "hunter2-Deep", "k": "' + secret + '"}' + "]" * depth
     request = Request(method="POST", path="/v1/threads", headers={"x-api-key": "abcdef-123456"})
     request.set_body(body.encode())
@@ -213,7 +213,7 @@ def test_a_body_at_the_limit_stays_json() -> None:
 
 
 def test_a_stream_event_deeper_than_the_limit_is_scrubbed_as_text() -> None:
-    secret = "sk-live-DeepNestedSecret0123456789"
+    secret = "sk-live-FAKEDeepNestedSecret0123456789"
     data = "[" * 400 + '"' + secret + '"' + "]" * 400
     response = Response(status=200, headers={"content-type": "text/event-stream"})
     response.set_body(f"event: thread.message.delta\ndata: {data}\n\n".encode())
