@@ -67,6 +67,7 @@ __all__ = [
     "CASSETTE_VERSION",
     "Cassette",
     "CassetteError",
+    "CassetteReader",
     "Interaction",
     "MatchKey",
     "Message",
@@ -366,7 +367,7 @@ def match_key(request: Request) -> MatchKey:
     canonical body. Scheme, host, port and headers are not part of it. Credentials are made
     equal by scrubbing the live request first (``harness.cassette.scrub.clean_request``)."""
     query = tuple(sorted(request.query))
-    return (request.method.upper(), request.path, query, request.canonical_body())
+    return (sys.intern(request.method.upper()), request.path, query, request.canonical_body())
 
 
 def differing_parts(recorded: Request, live: Request) -> list[str]:
@@ -442,32 +443,12 @@ class Cassette:
         cassette._interactions = None
         records = cassette._records
         index: dict[Hashable, int | list[int]] = {}
-        top: dict[str, Any] = {}
-        first_stream: int | None = None
-        for name, value, surrogate in read_members(file):
-            if name is not None:
-                top[name] = value
-                continue
-            number = len(records)
+        for number, interaction, item in _stream(file, {}):
             try:
-                interaction = _interaction_from(value, number)
-                if surrogate:
-                    _check_encodes(interaction, number)
-                records.append(_record(value))
-            except (ValueError, RecursionError):
+                records.append(_record(item))
+            except RecursionError:
                 raise ReadWhole from None
-            if first_stream is None and interaction.has_stream:
-                first_stream = number
             _index_add(index, key(interaction.request), number)
-        version = top.get("version")
-        if (
-            top.get("format") != CASSETTE_FORMAT
-            or top.get(INTERACTIONS) is not STREAMED
-            or version not in (_PLAIN_VERSION, CASSETTE_VERSION)
-            or isinstance(version, bool)
-            or (version == _PLAIN_VERSION and first_stream is not None)
-        ):
-            raise ReadWhole
         cassette._index = index
         return cassette
 
@@ -736,6 +717,71 @@ class Cassette:
                     if len(same) == _NEAREST_CANDIDATES:
                         break
         return same
+
+
+class CassetteReader:
+    """The interactions of one cassette file, validated and given one at a time as
+    ``(number, interaction)``: what ``verify`` and ``scan`` read, in memory that does not grow
+    with the file. A problem raises :class:`CassetteError` (as :meth:`Cassette.load` would) when
+    the reading reaches it, after the interactions before it; :attr:`top` holds the document's
+    other top-level members once the iteration ends.
+
+    A layout the stream does not read (a top-level key given twice, which ``json.loads``
+    resolves by keeping the last) is read whole instead, and the iteration starts again at
+    interaction 0: whoever counts something per file starts afresh at 0.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.top: dict[str, Any] = {}
+
+    def __iter__(self) -> Iterator[tuple[int, Interaction]]:
+        self.top = {}
+        try:
+            for number, interaction, _ in _stream(self.path, self.top):
+                yield number, interaction
+        except ReadWhole:
+            text = _read_text(self.path)
+            cassette = Cassette._from_text(text, path=self.path)  # raises what is wrong
+            self.top = {k: v for k, v in json.loads(text).items() if k != INTERACTIONS}
+            del text
+            yield from enumerate(cassette.interactions)
+
+
+def _stream(path: Path, top: dict[str, Any]) -> Iterator[tuple[int, Interaction, Any]]:
+    """``(number, interaction, stored form)`` for each interaction of ``path``, validated as
+    :meth:`Cassette.from_dict` validates; the other top-level members go to ``top``. Raises
+    :class:`ReadWhole` for whatever is wrong (the whole-file reading names it)."""
+    first_stream: int | None = None
+    number, listed = 0, False
+    for name, value, surrogate in read_members(path):
+        if name is not None:
+            if name != INTERACTIONS:
+                top[name] = value
+            elif value is STREAMED:
+                listed = True
+            else:
+                raise ReadWhole  # not a list
+            continue
+        try:
+            interaction = _interaction_from(value, number)
+            if surrogate:
+                _check_encodes(interaction, number)
+        except (ValueError, RecursionError):
+            raise ReadWhole from None
+        if first_stream is None and interaction.has_stream:
+            first_stream = number
+        yield number, interaction, value
+        number += 1
+    version = top.get("version")
+    if (
+        top.get("format") != CASSETTE_FORMAT
+        or not listed
+        or version not in (_PLAIN_VERSION, CASSETTE_VERSION)
+        or isinstance(version, bool)
+        or (version == _PLAIN_VERSION and first_stream is not None)
+    ):
+        raise ReadWhole
 
 
 def _interaction_from(item: object, number: int) -> Interaction:
