@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import product
 from typing import Any
 
@@ -98,13 +98,23 @@ class RunFactory(_Factory[Run]):
             yield self.build(**{**spec, **overrides})
 
     def _build(self, overrides: Mapping[str, Any]) -> tuple[Run, Json]:
-        thread = None
-        if overrides:
-            self._check_fields("Run", _RUN_FIELDS, overrides)
-            thread = overrides.get("thread")
-            if thread is not None and not isinstance(thread, Thread):
-                raise FactoryError(f"thread: {thread!r} must be a harness.Thread (or None)")
-            overrides = {k: v if k == "thread" else _plain(v) for k, v in overrides.items()}
+        return self._made(*self._prepared(overrides))
+
+    def _maker(self, overrides: Mapping[str, Any]) -> Callable[[], Run]:
+        prepared = self._prepared(overrides)
+        return lambda: self._made(*prepared)[0]
+
+    def _prepared(self, overrides: Mapping[str, Any]) -> tuple[Mapping[str, Any], Thread | None]:
+        """The overrides checked and made plain, and the thread they name."""
+        if not overrides:
+            return overrides, None
+        self._check_fields("Run", _RUN_FIELDS, overrides)
+        thread = overrides.get("thread")
+        if thread is not None and not isinstance(thread, Thread):
+            raise FactoryError(f"thread: {thread!r} must be a harness.Thread (or None)")
+        return {k: v if k == "thread" else _plain(v) for k, v in overrides.items()}, thread
+
+    def _made(self, overrides: Mapping[str, Any], thread: Thread | None) -> tuple[Run, Json]:
         data = self._run_dict(overrides, thread)
         run = _validated(Run, data, overrides)
         if overrides:
