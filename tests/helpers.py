@@ -10,7 +10,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 from openai import AssistantEventHandler
 
-__all__ = ["DOWNSTREAM_COMMON", "FUNCTION", "StreamCalls", "invoke", "json_tree"]
+__all__ = ["DOWNSTREAM_COMMON", "FUNCTION", "StreamCalls", "final_run", "invoke", "json_tree"]
 
 
 def invoke(*args: str, exit_code: int = 0, env: dict[str, str] | None = None) -> Result:
@@ -85,3 +85,11 @@ class StreamCalls(AssistantEventHandler):
 
     def on_tool_call_done(self, tool_call: Any) -> None:
         self.tool_calls.append(tool_call)
+
+
+def final_run(opened: Any) -> Any:
+    """Read a stream the SDK's helper opened (``runs.stream(...)``,
+    ``submit_tool_outputs_stream(...)``) to its end; the run as it ended."""
+    with opened as stream:
+        stream.until_done()
+        return stream.get_final_run()

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openai import AssistantEventHandler
 
 from harness.cassette.format import Cassette, Interaction
 from harness.emulator import running_emulator
 from harness.plugin._vcr import Patches
 from harness.plugin.config import CassetteConfig
 from harness.plugin.recording import Recording
+from tests.helpers import FUNCTION, StreamCalls, final_run
 from tests.node_sdk import node_openai, run_node
 
 __all__ = ["node_openai"]  # the fixture is used by being imported here
@@ -33,13 +33,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 
 SEED = 3
 KEY = "sk-FAKE-stream-node-not-a-key"
-FUNCTION = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-    },
-}
 FLOWS = ("stream", "create", "tools", "outputs")
 """The four streams of one flow, in order: ``runs.stream`` (completes), ``runs.create`` with
 ``stream: true``, ``runs.stream`` with a function tool (``requires_action``), then
@@ -89,46 +82,35 @@ console.log(JSON.stringify(out));
 """
 
 
-class Seen(AssistantEventHandler):
-    """What the Python SDK's event handler is called with."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.events: list[str] = []
-        self.text = ""
-
-    def on_event(self, event: Any) -> None:
-        self.events.append(event.event)
-
-    def on_text_delta(self, delta: Any, snapshot: Any) -> None:
-        self.text += delta.value
-
-
-def _python_flow(client: Any) -> dict[str, tuple[list[str], str, str]]:
-    """The Node script's flow through the Python SDK: per stream, (event names, text, status)."""
+def _python_flow(client: Any) -> dict[str, tuple[list[Any], str, str]]:
+    """The Node script's flow through the Python SDK: per stream, ([event name, data], ...),
+    the text its deltas joined to, and the final run's status."""
     assistant = client.beta.assistants.create(model="gpt-4o").id
     runs = client.beta.threads.runs
-    seen: dict[str, tuple[list[str], str, str]] = {}
+    seen: dict[str, tuple[list[Any], str, str]] = {}
 
-    def stream(name: str, opened: Any, handler: Seen) -> Any:
-        with opened as events:
-            events.until_done()
-            final = events.get_final_run()
-        seen[name] = (handler.events, handler.text, final.status)
+    def stream(name: str, opened: Any, handler: StreamCalls) -> Any:
+        final = final_run(opened)
+        seen[name] = (
+            [list(e) for e in zip(handler.events, handler.data, strict=True)],
+            handler.text,
+            final.status,
+        )
         return final
 
-    handler = Seen()
+    handler = StreamCalls()
     thread = client.beta.threads.create().id
     stream("stream", runs.stream(thread_id=thread, assistant_id=assistant, event_handler=handler),
            handler)  # fmt: skip
     thread = client.beta.threads.create().id
-    names, text = [], ""
+    names: list[Any] = []
+    text = ""
     for event in runs.create(thread_id=thread, assistant_id=assistant, stream=True):
-        names.append(event.event)
+        names.append([event.event, event.data.to_dict()])
         if event.event == "thread.message.delta":
             text += event.data.delta.content[0].text.value
     seen["create"] = (names, text, "")
-    handler = Seen()
+    handler = StreamCalls()
     thread = client.beta.threads.create().id
     waiting = stream(
         "tools",
@@ -137,7 +119,7 @@ def _python_flow(client: Any) -> dict[str, tuple[list[str], str, str]]:
         handler,
     )  # fmt: skip
     call = waiting.required_action.submit_tool_outputs.tool_calls[0]
-    handler = Seen()
+    handler = StreamCalls()
     outputs = [{"tool_call_id": call.id, "output": "sunny"}]
     opened = runs.submit_tool_outputs_stream(
         run_id=waiting.id, thread_id=thread, tool_outputs=outputs, event_handler=handler
@@ -198,8 +180,8 @@ def _assert_node_saw_the_recording(node: dict[str, Any], path: Path, seen: dict[
         assert events[-1] == {"event": "done", "text": "[DONE]"}
         recorded = [[e["event"], e["data"]] for e in events[:-1]]
         assert node[name]["events"] == recorded, name
-        python_names, python_text, python_status = seen[name]
-        assert [e[0] for e in node[name]["events"]] == python_names, name
+        python_events, python_text, python_status = seen[name]
+        assert node[name]["events"] == python_events, name
         assert node[name]["text"] == python_text, name
         if name != "create":
             assert node[name]["final"] == events[-2]["data"], name
