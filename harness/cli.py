@@ -387,7 +387,11 @@ def record(
             click.echo(f"harness record: {what}; Ctrl-C to stop", err=True)
             sys.stdout.flush()
 
-        run_forever(app, host, port, on_ready=ready)
+        try:
+            run_forever(app, host, port, on_ready=ready)
+        finally:
+            if not isinstance(app, ReplayApp):
+                app.close()
     if isinstance(app, ReplayApp):
         click.echo(f"harness record: stopped; {len(app.misses)} miss(es)", err=True)
     else:
