@@ -33,13 +33,16 @@ TARGET_KEY = "sk-proj-FAKErecordFAKEtargetFAKE001"
 class Proxy:
     """``harness record ...`` as a subprocess: ``url`` is the first line it prints."""
 
-    def __init__(self, *args: str | Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "harness", "record", *map(str, args)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=env,
+            cwd=cwd,
         )
         assert self.process.stdout is not None
         self.url = self.process.stdout.readline().strip()
@@ -168,6 +171,33 @@ def test_a_kill_mid_recording_leaves_a_whole_cassette_missing_at_most_the_answer
     assert len(interactions) >= before_kill - 1
     sent = [json.loads(i.request.body_bytes)["metadata"]["n"] for i in interactions]
     assert sent == [str(n) for n in range(len(interactions))]  # in order, none torn or doubled
+
+
+def test_record_scrubs_with_the_projects_ini_rules(
+    tmp_path: Path, proxies: list[Proxy], seeded: tuple[str, str]
+) -> None:
+    (tmp_path / "tox.ini").write_text(
+        "[pytest]\ncassette_scrub_headers =\n    x-customer-ref\ncassette_scrub_body_fields = ssn\n"
+    )
+    cassette = tmp_path / "cassettes" / "private.json"
+    proxy = Proxy(cassette, cwd=tmp_path)  # tox.ini found from the working directory
+    proxies.append(proxy)
+    answer = httpx.post(
+        f"{proxy.url}/threads/{seeded[0]}",
+        json={"metadata": {"ssn": "078-05-1120"}},
+        headers={
+            "Authorization": f"Bearer {CLIENT_KEY}",
+            "OpenAI-Beta": "assistants=v2",
+            "x-customer-ref": "cust-4417-priv",
+        },
+        timeout=30,
+    )
+    assert answer.status_code == 200 and answer.json()["metadata"] == {"ssn": "078-05-1120"}
+    summary = proxy.stop()
+    assert f"scrub rules from {tmp_path / 'tox.ini'} (2 added" in summary
+    text = cassette.read_text()
+    assert "078-05-1120" not in text and "cust-4417-priv" not in text
+    assert "<REDACTED:ssn>" in text and "<REDACTED:x-customer-ref>" in text
 
 
 NODE_SCRIPT = """

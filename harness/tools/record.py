@@ -324,10 +324,12 @@ def create_app(
     target: str | None = None,
     api_key: str | None = None,
     seed: int = 0,
+    scrubber: Scrubber | None = None,
 ) -> RecordApp | ReplayApp:
     """The app ``harness record`` serves: a :class:`ReplayApp` when the mode only replays
     (``none``, or ``once`` with an existing cassette), else a :class:`RecordApp` forwarding to
-    ``target`` (with ``api_key``) or to the built-in emulator seeded with ``seed``."""
+    ``target`` (with ``api_key``) or to the built-in emulator seeded with ``seed``, scrubbing
+    with ``scrubber`` (default: the built-in rules)."""
     cassette = Path(path)
     if mode not in RECORD_PROXY_MODES:
         raise RecordError(f"mode {mode!r} is not one of {', '.join(RECORD_PROXY_MODES)}")
@@ -335,14 +337,17 @@ def create_app(
         if not cassette.is_file():
             raise RecordError(f"{cassette}: no such cassette; mode 'none' only replays")
         return ReplayApp([Cassette.load(cassette)])
+    scrubber = scrubber or Scrubber()
     if cassette.is_dir():
         raise RecordError(f"{cassette}: is a directory; name a cassette file")
     if target is None:
         from harness.emulator import create_app as emulator_app
 
-        return RecordApp(cassette, EmulatorTarget(emulator_app(seed)), mode=mode)
+        return RecordApp(
+            cassette, EmulatorTarget(emulator_app(seed), scrubber), mode=mode, scrubber=scrubber
+        )
     if not api_key:
         raise RecordError(
             f"no key for {target}; set the environment variable named by --api-key-env"
         )
-    return RecordApp(cassette, HttpTarget(target, api_key), mode=mode)
+    return RecordApp(cassette, HttpTarget(target, api_key, scrubber), mode=mode, scrubber=scrubber)
