@@ -338,6 +338,11 @@ def client():
     return openai.OpenAI(base_url=BASE_URL, api_key="{key}", organization="{org}", max_retries=0)
 
 
+@pytest.fixture(scope="module")
+def vcr_config():
+    return {{"filter_headers": ["authorization"], "match_on": ["method", "path", "body"]}}
+
+
 @pytest.mark.vcr
 def test_tag_thread():
     thread = client().beta.threads.create()
@@ -354,6 +359,24 @@ class TestRuns:
         )
         assert run.metadata == {{"reviewed": value}}
 """
+
+
+def _readme_migration_diff() -> tuple[str, str]:
+    """The README's worked migration diff, as the text it removes and the text it puts there."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## Migrating from vcrpy / pytest-recording", 1)[1]
+    diff = section.split("```diff\n", 1)[1].split("```", 1)[0]
+    before, after = [], []
+    for line in diff.splitlines():
+        mark, text = line[:1], line[1:]
+        if mark in (" ", ""):
+            before.append(text)
+            after.append(text)
+        elif mark == "-":
+            before.append(text)
+        elif mark == "+":
+            after.append(text)
+    return "\n".join(before) + "\n", "\n".join(after) + "\n"
 
 
 def test_pytest_recording_layout_maps_to_the_plugin_layout(
@@ -390,9 +413,14 @@ def test_pytest_recording_layout_maps_to_the_plugin_layout(
         "cassettes/test_migrate/test_tag_thread.json",
     ]
 
-    migrated = source.replace("@pytest.mark.vcr", "@pytest.mark.cassette").replace(
-        'os.environ["IMPORT_TEST_BASE_URL"]', '"http://127.0.0.1:9/v1"'
+    before, after = _readme_migration_diff()
+    assert before in source, "the README's worked migration no longer matches this test file"
+    migrated = (
+        source.replace(before, after)
+        .replace("@pytest.mark.vcr", "@pytest.mark.cassette")
+        .replace('os.environ["IMPORT_TEST_BASE_URL"]', '"http://127.0.0.1:9/v1"')
     )
+    assert "vcr_config" not in migrated and "def cassette_config" in migrated
     pytester.makepyfile(test_migrate=migrated)
     replayed = pytester.runpytest(
         "-p", "no:randomly", "-p", "no:recording", "--cassette-mode=none", "--offline"
