@@ -18,14 +18,15 @@ from harness.emulator.pages import parse_query
 from harness.emulator.request import Request
 from harness.emulator.routes import ID_PREFIXES, match
 from harness.emulator.scenarios import Scenario, load_scenarios
-from harness.emulator.store import JSON, Store
+from harness.emulator.store import JSON, Store, json_copy
 from harness.emulator.streaming import Streamed
 from harness.server.asgi import Receive, Scope, Send, read_body, respond
 from harness.stream.respond import respond_stream
 
 POLL_AFTER_HEADER = "openai-poll-after-ms"
-POLL_AFTER_MS = 1
-"""What run responses tell polling SDK helpers to wait: 1 ms (the Node SDK ignores 0)."""
+POLL_AFTER_MS = 0
+"""What run responses tell polling SDK helpers to wait: nothing (the virtual clock moves per
+retrieve, not per second; both SDKs honour a header of 0)."""
 _FLAVORS: tuple[tuple[str, Flavor], ...] = (("/v1/", "openai"), ("/openai/", "azure"))
 
 
@@ -44,7 +45,9 @@ class Emulator:
             return
         body = await read_body(receive)
         try:
-            status, payload, headers = self.handle(scope, body)
+            with self.store.lock:  # serialized before another request can change the objects
+                status, payload, headers = self._dispatch(scope, body)
+                encoded = None if isinstance(payload, Streamed) else json.dumps(payload).encode()
             if isinstance(payload, Streamed):
                 await _stream(send, payload)
                 return
@@ -52,22 +55,34 @@ class Emulator:
             await _respond(
                 send,
                 500,
-                ErrorResponse(
-                    error=ErrorObject(
-                        message="The emulator failed on this request (a harness bug).",
-                        type="server_error",
-                        param=None,
-                        code=None,
-                    )
-                ).to_dict(),
+                json.dumps(
+                    ErrorResponse(
+                        error=ErrorObject(
+                            message="The emulator failed on this request (a harness bug).",
+                            type="server_error",
+                            param=None,
+                            code=None,
+                        )
+                    ).to_dict()
+                ).encode(),
                 {},
             )
             raise
-        await _respond(send, status, payload, headers)
+        assert encoded is not None
+        await _respond(send, status, encoded, headers)
 
     def handle(self, scope: Scope, body: bytes) -> tuple[int, JSON | Streamed, dict[str, str]]:
-        """Status, JSON body (or, for ``stream: true``, the event stream) and extra headers
-        for one request."""
+        """Status, JSON body (a copy, the caller's to keep; for ``stream: true``, the event
+        stream) and extra headers for one request."""
+        with self.store.lock:
+            status, payload, headers = self._dispatch(scope, body)
+            if not isinstance(payload, Streamed):
+                payload = json_copy(payload)
+            return status, payload, headers
+
+    def _dispatch(self, scope: Scope, body: bytes) -> tuple[int, JSON | Streamed, dict[str, str]]:
+        """What ``handle`` answers, with the stored objects themselves in the body (the caller
+        holds the lock and serializes or copies them before releasing it)."""
         method: str = scope["method"]
         path: str = scope["path"]
         try:
@@ -86,10 +101,11 @@ class Emulator:
                     headers={"allow": allowed},
                 )
             authorize(found[0][0], scope)
-            for param, value in matched.ids.items():
-                if not self.store.lenient:
+            if not self.store.lenient:
+                for param, value in matched.ids.items():
                     check_prefix(param, value, ID_PREFIXES[param])
-            query = parse_query(scope.get("query_string", b""))
+            raw_query = scope.get("query_string", b"")
+            query = parse_query(raw_query) if raw_query else {}
             payload = handler(Request(self.store, matched.ids, body, query))
             headers = {}
             if isinstance(payload, dict) and payload.get("object") == "thread.run":
@@ -106,12 +122,12 @@ class Emulator:
             yield added
 
 
-async def _respond(send: Send, status: int, payload: JSON, headers: dict[str, str]) -> None:
+async def _respond(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
     raw_headers = [
         (b"content-type", b"application/json"),
         *((name.encode(), value.encode()) for name, value in headers.items()),
     ]
-    await respond(send, status, raw_headers, json.dumps(payload).encode())
+    await respond(send, status, raw_headers, body)
 
 
 async def _stream(send: Send, streamed: Streamed) -> None:

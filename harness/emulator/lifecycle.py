@@ -28,7 +28,7 @@ from typing import Any
 from harness.api.constants import TERMINAL_STATUSES
 from harness.emulator.errors import EmulatorError
 from harness.emulator.scenarios import Scenario, ToolCall
-from harness.emulator.store import JSON, Store, derived_seed, json_copy
+from harness.emulator.store import JSON, Store, json_copy
 
 __all__ = [
     "Change",
@@ -101,11 +101,7 @@ def plan_run(store: Store, run: JSON) -> Plan:
     last_error = None
     if error is not None:
         last_error = {"code": error.code, "message": error.message or _ERROR_TEXTS[error.code]}
-    reply = scenario.reply
-    if reply is None:
-        from harness.factory import MessageFactory
-
-        reply = MessageFactory(derived_seed(store.seed, run["id"])).reply_text()
+    reply = scenario.reply if scenario.reply is not None else store.reply_text()
     return Plan(path, reply, list(calls), last_error, scenario.incomplete_reason)
 
 

@@ -124,6 +124,7 @@ class Store:
             self.plans = {}
             self.scenarios = []
             self._ids = _IdSequence(self.seed)
+            self._replies: Any = None
             stamps = [int(obj["created_at"]) for obj in (*threads, *runs)]
             self.clock = max([CREATED_AT_BASE, *stamps])
 
@@ -159,6 +160,16 @@ class Store:
         """The next timestamp: one second after the last one, never before ``not_before``."""
         self.clock = max(self.clock + 1, not_before)
         return self.clock
+
+    def reply_text(self) -> str:
+        """The next seeded assistant reply. One factory per store, drawing in sequence: a
+        factory per run (seeded from its id) would draw Faker's pools anew, ~20 ms a run."""
+        if self._replies is None:
+            from harness.factory import MessageFactory
+
+            self._replies = MessageFactory(self.seed)
+        text: str = self._replies.reply_text()
+        return text
 
     def new_id(self, kind: str) -> str:
         prefix = ID_PREFIXES[kind]
