@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from harness.emulator.errors import EmulatorError, check_prefix
 from harness.emulator.harness_routes import HARNESS_PREFIX
 from harness.emulator.pages import parse_query
 from harness.emulator.request import Request
-from harness.emulator.routes import ID_PREFIXES, match
+from harness.emulator.routes import ID_PREFIXES, Match, match
 from harness.emulator.scenarios import Scenario, load_scenarios
 from harness.emulator.store import JSON, Store, json_copy
 from harness.emulator.streaming import Streamed
@@ -47,7 +48,7 @@ class Emulator:
         try:
             with self.store.lock:  # serialized before another request can change the objects
                 status, payload, headers = self._dispatch(scope, body)
-                encoded = None if isinstance(payload, Streamed) else json.dumps(payload).encode()
+                encoded = None if isinstance(payload, Streamed) else _encode(payload).encode()
             if isinstance(payload, Streamed):
                 await _stream(send, payload)
                 return
@@ -88,10 +89,10 @@ class Emulator:
         try:
             if path.startswith(HARNESS_PREFIX + "/") or path == HARNESS_PREFIX:
                 return 200, harness_routes.handle(self.store, method, path, body), {}
-            found = [(flv, path[len(pre) :]) for pre, flv in _FLAVORS if path.startswith(pre)]
-            matched = match(found[0][1]) if found else None
-            if matched is None:
+            resolved = _resolve(path)
+            if resolved is None:
                 raise EmulatorError(404, f"Invalid URL ({method} {path})")
+            flavor, matched = resolved
             handler = matched.methods.get(method)
             if handler is None:
                 allowed = ", ".join(matched.methods)
@@ -100,7 +101,7 @@ class Emulator:
                     f"Method not allowed: {method} {path}. Allowed: {allowed}.",
                     headers={"allow": allowed},
                 )
-            authorize(found[0][0], scope)
+            authorize(flavor, scope)
             if not self.store.lenient:
                 for param, value in matched.ids.items():
                     check_prefix(param, value, ID_PREFIXES[param])
@@ -120,6 +121,20 @@ class Emulator:
         runs created inside the block."""
         with self.store.scenario(**fields) as added:
             yield added
+
+
+_encode = json.JSONEncoder().encode
+"""``json.dumps`` with its defaults, without its per-call argument handling."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve(path: str) -> tuple[Flavor, Match] | None:
+    """The flavor and routes of a path, else None (cached like :func:`match`)."""
+    for prefix, flavor in _FLAVORS:
+        if path.startswith(prefix):
+            matched = match(path[len(prefix) :])
+            return None if matched is None else (flavor, matched)
+    return None
 
 
 async def _respond(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
