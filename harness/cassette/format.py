@@ -862,9 +862,11 @@ def _common_prefix(a: str, b: str) -> int:
 # --------------------------------------------------------------------------- files
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, sync: bool = True) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never a
-    torn one: a temp file in the same directory, fsync, then an atomic rename."""
+    torn one: a temp file in the same directory, fsync, then an atomic rename. ``sync=False``
+    skips the fsync: still whole after a process kill (the page cache survives it), not
+    necessarily after a power loss."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(target)
@@ -874,8 +876,9 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
