@@ -15,6 +15,8 @@ pytest-recording, in one run (about 2-4 minutes on 2 cores):
    (marginal cost: one-time imports cancel out between the 300- and 600-test runs).
 3. Load: a 10,000-interaction cassette, harness JSON (+ index) vs vcrpy's YAML loader
    (vcrpy's serializer, CLoader when PyYAML has it). Goal: at least 10x faster.
+4. Import: ``harness import`` of the same interactions as a vcrpy YAML cassette, in
+   interactions per second, beside vcrpy only loading that file (no goal: import does more).
 
 Nothing leaves the machine: the SDK's base URL is a closed loopback port that replay never
 reaches.
@@ -347,6 +349,31 @@ def bench_load(n: int, work: Path) -> dict[str, Any]:
     return {"lines": lines, "n": n, "harness": harness, "vcrpy": vcr, "loader": loader}
 
 
+def bench_import(n: int, work: Path) -> dict[str, Any]:
+    """``harness import`` of an N-interaction vcrpy YAML cassette (read, convert, scrub, check
+    drift, write the harness cassette), interactions per second, vs vcrpy loading that file."""
+    from vcr.persisters.filesystem import FilesystemPersister
+    from vcr.serializers import yamlserializer
+
+    from harness.tools.importers import import_paths
+
+    yaml_path, out = work / f"import-{n}.yaml", work / "imported"
+    _write_vcr_yaml(yaml_path, _interactions(n))
+
+    def run_import() -> None:
+        reports = import_paths([yaml_path], out)
+        assert reports[0].kept == n, reports[0]
+
+    harness = min(_timed(run_import) for _ in range(2))
+    vcr = _timed(lambda: FilesystemPersister.load_cassette(yaml_path, yamlserializer))
+    lines = [
+        f"4. Importing a {n}-interaction vcrpy YAML cassette",
+        f"   harness import: {harness:6.3f} s ({n / harness:,.0f} interactions/s)",
+        f"   vcrpy loading it: {vcr:6.3f} s ({n / vcr:,.0f} interactions/s)",
+    ]
+    return {"lines": lines, "n": n, "import_per_s": n / harness, "vcrpy_per_s": n / vcr}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
@@ -363,6 +390,7 @@ def main() -> int:
             lambda: bench_replay(sizes, vcr_sizes, work),
             lambda: bench_per_test(per_test, work, rounds=1 if args.quick else 2),
             lambda: bench_load(load_size, work),
+            lambda: bench_import(load_size, work),
         ]
         for part in parts:
             print("\n".join(part()["lines"]), flush=True)

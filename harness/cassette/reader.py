@@ -26,8 +26,8 @@ __all__ = ["INTERACTIONS", "STREAMED", "SURROGATE_ESCAPE", "Member", "ReadWhole"
 INTERACTIONS = "interactions"
 STREAMED = object()
 """The value given with ``"interactions"`` after its array's elements were given one by one."""
-CHUNK = 1 << 20
-"""Characters decoded per read; a value longer than this makes the reads grow geometrically."""
+CHUNK = 1 << 18
+"""Bytes read at a time; a value longer than this makes the reads grow geometrically."""
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
