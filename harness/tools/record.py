@@ -279,7 +279,8 @@ class RecordApp:
 
 def _passing(send: Send, held: list[ASGIMessage]) -> Emit:
     """Forward the target's messages to the client as they come, minus per-connection
-    headers; the final body message is put in ``held`` instead, to be sent after saving."""
+    headers; the final body message is put in ``held`` instead, to be sent once the
+    interaction before this one is in the file."""
 
     async def emit(message: ASGIMessage) -> None:
         if message["type"] == "http.response.start":
