@@ -34,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import bench_factory  # noqa: E402
+import bench_record  # noqa: E402
 import bench_replay  # noqa: E402
 import bench_scale  # noqa: E402
 import bench_servers  # noqa: E402
@@ -427,6 +428,22 @@ def scale(sizes: Sizes, work: Path) -> tuple[dict[str, Any], list[Row]]:
     return out, rows
 
 
+def record(sizes: Sizes, work: Path) -> tuple[dict[str, Any], list[Row]]:
+    out = bench_record.measure(sizes.per_test, sizes.per_test_rounds)
+    base, ms = out[bench_record.BASE], out[bench_record.RECORDING]
+    row = Row(
+        "record",
+        "harness record proxy, recording",
+        ms,
+        "ms/req",
+        "harness emulate directly",
+        ms / base,
+        "<= +1 ms",
+        ms - base <= 1,
+    )
+    return out, [row]
+
+
 SECTIONS: dict[str, Callable[[Sizes, Path], tuple[dict[str, Any], list[Row]]]] = {
     "factory": factory,
     "replay": replay,
@@ -435,11 +452,11 @@ SECTIONS: dict[str, Callable[[Sizes, Path], tuple[dict[str, Any], list[Row]]]] =
     "startup": startup,
     "servers": servers,
     "scale": scale,
+    "record": record,
 }
 STACK_NAMES = {"h11": "h11 + asyncio", "httptools": "httptools + uvloop"}
 NOT_YET = [
     "emulator create_and_poll: not measured yet (needs the emulator's run lifecycle)",
-    "import/record throughput: not measured yet",
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,16 +17,17 @@ from harness.emulator.errors import EmulatorError, check_prefix
 from harness.emulator.harness_routes import HARNESS_PREFIX
 from harness.emulator.pages import parse_query
 from harness.emulator.request import Request
-from harness.emulator.routes import ID_PREFIXES, match
+from harness.emulator.routes import ID_PREFIXES, Match, match
 from harness.emulator.scenarios import Scenario, load_scenarios
-from harness.emulator.store import JSON, Store
+from harness.emulator.store import JSON, Store, json_copy
 from harness.emulator.streaming import Streamed
 from harness.server.asgi import Receive, Scope, Send, read_body, respond
 from harness.stream.respond import respond_stream
 
 POLL_AFTER_HEADER = "openai-poll-after-ms"
-POLL_AFTER_MS = 1
-"""What run responses tell polling SDK helpers to wait: 1 ms (the Node SDK ignores 0)."""
+POLL_AFTER_MS = 0
+"""What run responses tell polling SDK helpers to wait: nothing (the virtual clock moves per
+retrieve, not per second; both SDKs honour a header of 0)."""
 _FLAVORS: tuple[tuple[str, Flavor], ...] = (("/v1/", "openai"), ("/openai/", "azure"))
 
 
@@ -44,7 +46,9 @@ class Emulator:
             return
         body = await read_body(receive)
         try:
-            status, payload, headers = self.handle(scope, body)
+            with self.store.lock:  # serialized before another request can change the objects
+                status, payload, headers = self._dispatch(scope, body)
+                encoded = None if isinstance(payload, Streamed) else _encode(payload).encode()
             if isinstance(payload, Streamed):
                 await _stream(send, payload)
                 return
@@ -52,31 +56,43 @@ class Emulator:
             await _respond(
                 send,
                 500,
-                ErrorResponse(
-                    error=ErrorObject(
-                        message="The emulator failed on this request (a harness bug).",
-                        type="server_error",
-                        param=None,
-                        code=None,
-                    )
-                ).to_dict(),
+                json.dumps(
+                    ErrorResponse(
+                        error=ErrorObject(
+                            message="The emulator failed on this request (a harness bug).",
+                            type="server_error",
+                            param=None,
+                            code=None,
+                        )
+                    ).to_dict()
+                ).encode(),
                 {},
             )
             raise
-        await _respond(send, status, payload, headers)
+        assert encoded is not None
+        await _respond(send, status, encoded, headers)
 
     def handle(self, scope: Scope, body: bytes) -> tuple[int, JSON | Streamed, dict[str, str]]:
-        """Status, JSON body (or, for ``stream: true``, the event stream) and extra headers
-        for one request."""
+        """Status, JSON body (a copy, the caller's to keep; for ``stream: true``, the event
+        stream) and extra headers for one request."""
+        with self.store.lock:
+            status, payload, headers = self._dispatch(scope, body)
+            if not isinstance(payload, Streamed):
+                payload = json_copy(payload)
+            return status, payload, headers
+
+    def _dispatch(self, scope: Scope, body: bytes) -> tuple[int, JSON | Streamed, dict[str, str]]:
+        """What ``handle`` answers, with the stored objects themselves in the body (the caller
+        holds the lock and serializes or copies them before releasing it)."""
         method: str = scope["method"]
         path: str = scope["path"]
         try:
             if path.startswith(HARNESS_PREFIX + "/") or path == HARNESS_PREFIX:
                 return 200, harness_routes.handle(self.store, method, path, body), {}
-            found = [(flv, path[len(pre) :]) for pre, flv in _FLAVORS if path.startswith(pre)]
-            matched = match(found[0][1]) if found else None
-            if matched is None:
+            resolved = _resolve(path)
+            if resolved is None:
                 raise EmulatorError(404, f"Invalid URL ({method} {path})")
+            flavor, matched = resolved
             handler = matched.methods.get(method)
             if handler is None:
                 allowed = ", ".join(matched.methods)
@@ -85,11 +101,12 @@ class Emulator:
                     f"Method not allowed: {method} {path}. Allowed: {allowed}.",
                     headers={"allow": allowed},
                 )
-            authorize(found[0][0], scope)
-            for param, value in matched.ids.items():
-                if not self.store.lenient:
+            authorize(flavor, scope)
+            if not self.store.lenient:
+                for param, value in matched.ids.items():
                     check_prefix(param, value, ID_PREFIXES[param])
-            query = parse_query(scope.get("query_string", b""))
+            raw_query = scope.get("query_string", b"")
+            query = parse_query(raw_query) if raw_query else {}
             payload = handler(Request(self.store, matched.ids, body, query))
             headers = {}
             if isinstance(payload, dict) and payload.get("object") == "thread.run":
@@ -106,12 +123,26 @@ class Emulator:
             yield added
 
 
-async def _respond(send: Send, status: int, payload: JSON, headers: dict[str, str]) -> None:
+_encode = json.JSONEncoder().encode
+"""``json.dumps`` with its defaults, without its per-call argument handling."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve(path: str) -> tuple[Flavor, Match] | None:
+    """The flavor and routes of a path, else None (cached like :func:`match`)."""
+    for prefix, flavor in _FLAVORS:
+        if path.startswith(prefix):
+            matched = match(path[len(prefix) :])
+            return None if matched is None else (flavor, matched)
+    return None
+
+
+async def _respond(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
     raw_headers = [
         (b"content-type", b"application/json"),
         *((name.encode(), value.encode()) for name, value in headers.items()),
     ]
-    await respond(send, status, raw_headers, json.dumps(payload).encode())
+    await respond(send, status, raw_headers, body)
 
 
 async def _stream(send: Send, streamed: Streamed) -> None:

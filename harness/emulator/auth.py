@@ -9,15 +9,18 @@ from harness.emulator.errors import AZURE_MISSING_KEY, MISSING_BETA, MISSING_KEY
 from harness.server.asgi import Scope
 
 Flavor = Literal["openai", "azure"]
+_READ = frozenset({b"authorization", b"api-key", b"openai-beta"})
 
 
 def authorize(flavor: Flavor, scope: Scope) -> None:
     """Any non-empty key is accepted; the key itself is never kept or echoed."""
-    headers = {
-        name.decode("latin-1").lower(): value.decode("latin-1")
-        for name, value in scope.get("headers", [])
-    }
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    headers = {}
+    for name, value in scope.get("headers", ()):
+        lowered = name.lower()
+        if lowered in _READ:
+            headers[lowered.decode("latin-1")] = value.decode("latin-1")
+    raw_query = scope.get("query_string", b"")
+    query = parse_qs(raw_query.decode("latin-1")) if raw_query else {}
     if flavor == "azure" and not any(v.strip() for v in query.get("api-version", [])):
         # Azure answers a missing api-version with 404 "Resource not found" (unverified).
         raise EmulatorError(404, "Resource not found", code="404")

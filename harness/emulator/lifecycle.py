@@ -28,7 +28,7 @@ from typing import Any
 from harness.api.constants import TERMINAL_STATUSES
 from harness.emulator.errors import EmulatorError
 from harness.emulator.scenarios import Scenario, ToolCall
-from harness.emulator.store import JSON, Store, derived_seed, json_copy
+from harness.emulator.store import JSON, Store
 
 __all__ = [
     "Change",
@@ -47,12 +47,25 @@ __all__ = [
 AT_REST = frozenset({"requires_action", *TERMINAL_STATUSES})
 
 
-@dataclass(frozen=True)
 class Change:
-    """One state change: the stream event name and the object right after it."""
+    """One state change: the stream event name and the object right after it. The object is
+    kept as its JSON text (one dump, where a copy costs a dump and a load) and decoded when
+    read; the ticks of a polling client never read it."""
 
-    event: str
-    data: JSON
+    __slots__ = ("_text", "event")
+
+    def __init__(self, event: str, data: JSON) -> None:
+        self.event = event
+        self._text = json.dumps(data)
+
+    @property
+    def data(self) -> JSON:
+        """A fresh copy of the object as it was at this change."""
+        decoded: JSON = json.loads(self._text)
+        return decoded
+
+    def __repr__(self) -> str:
+        return f"Change({self.event!r}, {self._text})"
 
 
 @dataclass
@@ -102,11 +115,7 @@ def plan_run(store: Store, run: JSON) -> Plan:
     last_error = None
     if error is not None:
         last_error = {"code": error.code, "message": error.message or _ERROR_TEXTS[error.code]}
-    reply = scenario.reply
-    if reply is None:
-        from harness.factory import MessageFactory
-
-        reply = MessageFactory(derived_seed(store.seed, run["id"])).reply_text()
+    reply = scenario.reply if scenario.reply is not None else store.reply_text()
     return Plan(path, reply, list(calls), last_error, scenario.incomplete_reason)
 
 
@@ -267,7 +276,7 @@ def advance_clock(store: Store, seconds: int) -> list[Change]:
 
 
 def _change(obj: JSON, event: str) -> Change:
-    return Change(event, json_copy(obj))
+    return Change(event, obj)
 
 
 def _plan_for_seeded(store: Store, run: JSON) -> Plan:
@@ -443,7 +452,7 @@ def _reply(store: Store, run: JSON, plan: Plan, status: str, reason: str | None)
     delta = {
         "id": message["id"],
         "object": "thread.message.delta",
-        "delta": {"content": [{"index": 0, **json.loads(json.dumps(part))}]},
+        "delta": {"content": [{"index": 0, **part}]},
     }
     changes.append(Change("thread.message.delta", delta))
     now = store.tick()

@@ -47,7 +47,8 @@ class Request:
         if not self.raw_body.strip():
             return {}
         try:
-            data = json.loads(self.raw_body, parse_constant=_reject_constant)
+            raw = self.raw_body
+            data = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
         except (ValueError, RecursionError) as exc:
             raise EmulatorError(400, INVALID_JSON) from exc
         if not isinstance(data, dict):
@@ -80,3 +81,7 @@ def validate(model: type[M], data: object, *, prefix: str = "") -> M:
 
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+"""``json.loads`` with the same option builds a decoder per call; this one is shared."""

@@ -6,6 +6,7 @@ path parameter whose id prefix is checked (after auth) against :data:`ID_PREFIXE
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -94,9 +95,11 @@ def _bind(template: tuple[str, ...], parts: list[str]) -> dict[str, str] | None:
     return ids
 
 
+@functools.lru_cache(maxsize=4096)
 def match(rest: str) -> Match | None:
     """The routes for a path after its prefix (``threads/thread_abc``), else None. Literal
-    segments win over parameters (``threads/runs`` is create-thread-and-run)."""
+    segments win over parameters (``threads/runs`` is create-thread-and-run). Cached: a
+    client polls the same paths again and again (callers never change a Match's ids)."""
     parts = rest.split("/")
     if "" in parts:
         return None

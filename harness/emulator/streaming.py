@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from harness.emulator import lifecycle
-from harness.emulator.store import JSON, Store, json_copy
+from harness.emulator.store import JSON, Store
 from harness.stream.events import EventName, StateChange, error_event, stream_events
 from harness.stream.sse import ServerSentEvent, encode
 
@@ -59,7 +59,7 @@ def stream_created(store: Store, run: JSON, thread: JSON | None = None) -> Strea
     with store.lock:
         changes: list[StateChange] = []
         if thread is not None:
-            changes.append(lifecycle.Change(EventName.THREAD_CREATED.value, json_copy(thread)))
+            changes.append(lifecycle.Change(EventName.THREAD_CREATED.value, thread))
         error = _error_for(store, run)
         changes += lifecycle.created(store, run)
         changes += lifecycle.settle(store, run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness.api.assistants import CreateAssistantRequest, ModifyAssistantRequest
 from harness.emulator.handlers.common import check_resources, deleted, page_of
 from harness.emulator.request import Request
-from harness.emulator.store import JSON, json_copy
+from harness.emulator.store import JSON
 
 _DEFAULTS: JSON = {"temperature": 1.0, "top_p": 1.0, "response_format": "auto"}
 
@@ -31,7 +31,7 @@ def create_assistant(request: Request) -> JSON:
         }
         if "reasoning_effort" in given:
             assistant["reasoning_effort"] = given["reasoning_effort"]
-        return json_copy(store.add_assistant(assistant))
+        return store.add_assistant(assistant)
 
 
 def list_assistants(request: Request) -> JSON:
@@ -41,7 +41,7 @@ def list_assistants(request: Request) -> JSON:
 
 
 def retrieve_assistant(request: Request) -> JSON:
-    return json_copy(request.store.assistant(request.ids["assistant_id"]))
+    return request.store.assistant(request.ids["assistant_id"])
 
 
 def modify_assistant(request: Request) -> JSON:
@@ -53,7 +53,7 @@ def modify_assistant(request: Request) -> JSON:
         for key, value in given.items():
             if value is not None:
                 assistant[key] = value
-        return json_copy(assistant)
+        return assistant
 
 
 def delete_assistant(request: Request) -> JSON:

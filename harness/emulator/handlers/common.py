@@ -10,7 +10,7 @@ from harness.api.steps import FILE_SEARCH_CONTENT_INCLUDE
 from harness.emulator.errors import EmulatorError
 from harness.emulator.pages import Index, list_page
 from harness.emulator.request import Request, validate
-from harness.emulator.store import JSON, Store, check_resource_ids, json_copy
+from harness.emulator.store import JSON, Store, check_resource_ids
 
 
 def page_of(
@@ -24,7 +24,7 @@ def page_of(
     if index is None:
         return list_page([], False)
     ids, more = index.page(query, lenient=request.store.lenient)
-    objects = [json_copy(table[i]) for i in ids]
+    objects = [table[i] for i in ids]
     if keep is not None:
         objects = [o for o in objects if keep(o)]
     return list_page(objects, more)

@@ -6,7 +6,7 @@ from harness.api.messages import CreateMessageRequest, ModifyMessageRequest
 from harness.emulator.errors import EmulatorError
 from harness.emulator.handlers.common import deleted, new_message, page_of
 from harness.emulator.request import Request
-from harness.emulator.store import JSON, json_copy
+from harness.emulator.store import JSON
 
 
 def create_message(request: Request) -> JSON:
@@ -20,7 +20,7 @@ def create_message(request: Request) -> JSON:
                 400,
                 f"Can't add messages to {thread['id']} while a run {active['id']} is active.",
             )
-        return json_copy(new_message(store, thread, body))
+        return new_message(store, thread, body)
 
 
 def list_messages(request: Request) -> JSON:
@@ -33,7 +33,7 @@ def list_messages(request: Request) -> JSON:
 
 
 def retrieve_message(request: Request) -> JSON:
-    return json_copy(request.store.message(request.thread_id, request.ids["message_id"]))
+    return request.store.message(request.thread_id, request.ids["message_id"])
 
 
 def modify_message(request: Request) -> JSON:
@@ -43,7 +43,7 @@ def modify_message(request: Request) -> JSON:
         message = store.message(request.thread_id, request.ids["message_id"])
         if body.metadata is not None:
             message["metadata"] = dict(body.metadata)
-        return json_copy(message)
+        return message
 
 
 def delete_message(request: Request) -> JSON:

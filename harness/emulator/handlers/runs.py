@@ -23,7 +23,6 @@ from harness.emulator.store import (
     DEFAULT_MODEL,
     JSON,
     Store,
-    json_copy,
 )
 from harness.emulator.streaming import Streamed, stream_created, stream_resumed
 
@@ -117,7 +116,7 @@ def _start(store: Store, thread: JSON, given: JSON) -> JSON:
     store.plans[run["id"]] = lifecycle.plan_run(store, run)
     store.add_run(run)
     lifecycle.created(store, run)
-    return json_copy(run)
+    return run
 
 
 def _or(value: Any, default: Any) -> Any:
@@ -145,7 +144,7 @@ def retrieve_run(request: Request) -> JSON:
     with store.lock:
         run = store.run(request.thread_id, request.run_id)
         lifecycle.advance(store, run)
-        return json_copy(run)
+        return run
 
 
 def modify_run(request: Request) -> JSON:
@@ -155,7 +154,7 @@ def modify_run(request: Request) -> JSON:
         run = store.run(request.thread_id, request.run_id)
         if body.metadata is not None:
             run["metadata"] = dict(body.metadata)
-        return json_copy(run)
+        return run
 
 
 def cancel_run(request: Request) -> JSON:
@@ -163,7 +162,7 @@ def cancel_run(request: Request) -> JSON:
     with store.lock:
         run = store.run(request.thread_id, request.run_id)
         lifecycle.cancel(store, run)
-        return json_copy(run)
+        return run
 
 
 def submit_tool_outputs(request: Request) -> JSON | Streamed:
@@ -175,4 +174,4 @@ def submit_tool_outputs(request: Request) -> JSON | Streamed:
         if body.stream:
             return stream_resumed(store, run, outputs)
         lifecycle.submit_tool_outputs(store, run, outputs)
-        return json_copy(run)
+        return run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.emulator.handlers.common import check_include, page_of
 from harness.emulator.request import Request
-from harness.emulator.store import JSON, json_copy
+from harness.emulator.store import JSON
 
 
 def list_steps(request: Request) -> JSON:
@@ -17,4 +17,4 @@ def list_steps(request: Request) -> JSON:
 
 def retrieve_step(request: Request) -> JSON:
     check_include(request)
-    return json_copy(request.store.step(request.thread_id, request.run_id, request.ids["step_id"]))
+    return request.store.step(request.thread_id, request.run_id, request.ids["step_id"])

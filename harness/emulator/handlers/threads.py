@@ -5,11 +5,11 @@ from __future__ import annotations
 from harness.api.models import CreateThreadRequest, ModifyThreadRequest
 from harness.emulator.handlers.common import check_resources, deleted, new_message, parse_messages
 from harness.emulator.request import Request
-from harness.emulator.store import JSON, Store, json_copy
+from harness.emulator.store import JSON, Store
 
 
 def create_thread(request: Request) -> JSON:
-    return json_copy(new_thread(request.store, request.parse(CreateThreadRequest)))
+    return new_thread(request.store, request.parse(CreateThreadRequest))
 
 
 def new_thread(store: Store, body: CreateThreadRequest, *, where: str = "") -> JSON:
@@ -32,7 +32,7 @@ def new_thread(store: Store, body: CreateThreadRequest, *, where: str = "") -> J
 
 
 def retrieve_thread(request: Request) -> JSON:
-    return json_copy(request.store.thread(request.thread_id))
+    return request.store.thread(request.thread_id)
 
 
 def modify_thread(request: Request) -> JSON:
@@ -48,7 +48,7 @@ def modify_thread(request: Request) -> JSON:
             merged = dict(thread.get("tool_resources") or {})
             merged.update({k: v for k, v in resources.items() if v is not None})
             thread["tool_resources"] = merged
-        return json_copy(thread)
+        return thread
 
 
 def delete_thread(request: Request) -> JSON:
