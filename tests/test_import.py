@@ -3,8 +3,9 @@ out, then replayed through the plugin offline with the official SDK.
 
 vcrpy and pytest-recording record here, in the test, against the emulator (wrapped to compress
 its responses where a case needs it). The HAR comes from mitmproxy's ``hardump``
-(``scripts/make_har_fixture.py``); go-vcr files (no Go toolchain here) are written to the
-structs in go-vcr's ``cassette.go`` from a real exchange with the emulator.
+(``scripts/make_har_fixture.py``); go-vcr files are written to the structs in go-vcr's
+``cassette.go`` from a real exchange with the emulator, since go-vcr cannot be installed here
+(no Go module proxy reachable; Debian's Go 1.19 is older than go-vcr v4 needs).
 """
 
 from __future__ import annotations

@@ -68,6 +68,40 @@ def test_synthesized_flows_regenerate_byte_identically_along_their_recorded_path
     assert {p: p.read_bytes() for p in sorted(target.rglob("*.json"))} == before
 
 
+@pytest.mark.parametrize(
+    ("scenario", "cancel"),
+    [
+        ({"stream_error": "Synthesized stream failure."}, False),
+        ({"path": ["in_progress", "expired"]}, False),
+        (
+            {
+                "path": ["in_progress", "requires_action", "in_progress", "incomplete"],
+                "tool_calls": [{"name": "lookup", "arguments": "{}"}],
+                "incomplete_reason": "max_prompt_tokens",
+                "reply": "Partial.",
+            },
+            False,
+        ),
+        ({"tool_calls": [{"name": "a", "arguments": '{"x": 1}'}, {"name": "b"}]}, True),
+    ],
+    ids=["stream-error", "expired", "tools-then-incomplete", "two-calls-cancelled"],
+)
+@pytest.mark.parametrize("stream", [False, True], ids=["polled", "streamed"])
+def test_other_recorded_run_paths_regenerate_unchanged(
+    scenario: dict[str, Any], cancel: bool, stream: bool, tmp_path: Path
+) -> None:
+    from harness.emulator import create_app
+    from harness.tools.synthesize import Flow, flow
+
+    recorded = flow(create_app(0), Flow("custom", scenario, cancel=cancel), stream=stream)
+    path = Cassette(interactions=recorded).save(tmp_path / "flow.json")
+    before = path.read_bytes()
+    result = _run(str(path))
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "0 changed, 1 unchanged, 0 failed" in result.stderr, result.stdout
+    assert path.read_bytes() == before
+
+
 FLOW_UNDER_SCENARIOS = """
 import json
 from contextlib import nullcontext

@@ -1,11 +1,11 @@
 """The recording proxy's cassette file: scrubbed, serialized and rewritten off the response path.
 
 ``harness record`` answers a client first and persists after, on one writer thread, so the
-proxy adds no file I/O to a request: :meth:`CassetteWriter.submit` queues an interaction and
-returns a future that is done once the interaction is in the file. The writer scrubs and
-serializes each interaction once (its text is kept, so a rewrite is one join, not re-encoding
-every earlier interaction), and rewrites the whole cassette atomically (temp file, rename)
-once per batch: interactions that queue up while a write is in progress go into the next one.
+proxy adds no file I/O to a request: :meth:`CassetteWriter.submit` scrubs and serializes an
+interaction once (its text is kept, so a rewrite is one join, not re-encoding every earlier
+interaction), queues it and returns a future that is done once it is in the file. The writer
+thread rewrites the whole cassette atomically (temp file, rename) once per batch:
+interactions that queue up while a write is in progress go into the next one.
 
 A rewrite is not fsync'ed: a killed process loses nothing that reached the file (the page cache
 outlives the process); :meth:`CassetteWriter.close` fsyncs once at the end. What a power loss
@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import textwrap
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -38,7 +37,8 @@ __all__ = ["CassetteWriter"]
 Clean = Callable[[Interaction], "Interaction | None"]
 """Scrubs an interaction for the cassette; None: not recorded (a user hook dropped it)."""
 
-_Item = tuple[Interaction, Clean, "Future[Interaction | None]"]
+_Item = tuple["Interaction | None", "str | None", "Future[Interaction | None]"]
+"""An interaction as recorded (None: dropped), its text in the file, and its future."""
 
 
 class CassetteWriter:
@@ -57,16 +57,20 @@ class CassetteWriter:
         self._dirty = False
 
     def submit(self, interaction: Interaction, clean: Clean) -> Future[Interaction | None]:
-        """Queue ``interaction``; the future's result is what was recorded (None: dropped),
-        set once it is in the file (or the error that kept it out)."""
+        """Scrub and serialize ``interaction`` here (CPU work stays on the caller's thread, so
+        the writer thread, doing only file I/O, seldom holds the GIL), then queue it; the
+        future's result is what was recorded (None: dropped), set once it is in the file (or
+        the error that kept it out)."""
         done: Future[Interaction | None] = Future()
+        cleaned = clean(interaction)
+        text = _interaction_text(cleaned) if cleaned is not None else None
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name=f"harness-record-{self.path.name}", daemon=True
                 )
                 self._thread.start()
-        self._queue.put((interaction, clean, done))
+        self._queue.put((cleaned, text, done))
         return done
 
     def close(self) -> None:
@@ -97,15 +101,12 @@ class CassetteWriter:
                 self._write(batch)
 
     def _write(self, batch: list[_Item]) -> None:
-        results: list[Interaction | None] = []
         try:
-            for interaction, clean, _ in batch:
-                cleaned = clean(interaction)
-                results.append(cleaned)
-                if cleaned is not None:
-                    self._texts.append(_interaction_text(cleaned))
+            for cleaned, text, _ in batch:
+                if cleaned is not None and text is not None:
+                    self._texts.append(text)
                     self._streams = self._streams or cleaned.has_stream
-            if any(result is not None for result in results):
+            if any(cleaned is not None for cleaned, *_ in batch):
                 atomic_write_text(
                     self.path, _document_text(self._texts, streams=self._streams), sync=False
                 )
@@ -114,16 +115,16 @@ class CassetteWriter:
             for *_, done in batch:
                 done.set_exception(exc)
             return
-        for (*_, done), result in zip(batch, results, strict=True):
-            if result is not None:
-                self.recorded.append(result)
-            done.set_result(result)
+        for cleaned, _, done in batch:
+            if cleaned is not None:
+                self.recorded.append(cleaned)
+            done.set_result(cleaned)
 
 
 def _interaction_text(interaction: Interaction) -> str:
     """One interaction as :meth:`Cassette.dumps` writes it inside ``"interactions"``."""
     text = json.dumps(interaction.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
-    return textwrap.indent(text, "    ")
+    return "    " + text.replace("\n", "\n    ")  # no blank lines: JSON escapes newlines
 
 
 _PLAIN_VERSION = Cassette().to_dict()["version"]

@@ -268,18 +268,19 @@ class RecordApp:
             return
         held: list[ASGIMessage] = []
         response = await self.target.forward(request, _passing(send, held))
-        saved = self.writer.submit(Interaction(request, response), self._clean)
-        previous, self._previous = self._previous, saved
+        previous = self._previous
         if previous is not None:  # at most one answered interaction is not yet on disk
             await asyncio.wrap_future(previous)
         for message in held:
             await send(message)
+        self._previous = saved = self.writer.submit(Interaction(request, response), self._clean)
         await asyncio.wrap_future(saved)  # a graceful shutdown waits for this
 
 
 def _passing(send: Send, held: list[ASGIMessage]) -> Emit:
     """Forward the target's messages to the client as they come, minus per-connection
-    headers; the final body message is put in ``held`` instead, to be sent after saving."""
+    headers; the final body message is put in ``held`` instead, to be sent once the
+    interaction before this one is in the file."""
 
     async def emit(message: ASGIMessage) -> None:
         if message["type"] == "http.response.start":
