@@ -7,7 +7,8 @@
 2. Whole runs through the SDK on loopback: ``create_and_poll`` (queued -> in_progress ->
    completed), ``submit_tool_outputs_and_poll`` (requires_action -> queued -> completed) and
    ``create_and_run_poll``: ms per complete run, the SDK's requests per run and the ms its
-   polling slept, beside one bare SDK retrieve of a run; once with the emulator in a thread
+   polling slept and (thread mode) the ms spent in the emulator's dispatch, beside one bare
+   SDK retrieve of a run; once with the emulator in a thread
    of this process (as ``running_emulator`` serves it to tests, sharing the GIL with the
    client), once in its own process (``harness emulate``).
 3. Store scale: ``--threads`` threads with a run and a message each, memory per
@@ -106,12 +107,26 @@ SERVED = {"thread": "a thread of this process", "process": "its own process (har
 GOAL_MS = 10.0
 
 
+_APP_SECONDS = [0.0]
+"""Seconds spent in the emulator's dispatch (routing, checks, handlers), thread mode only."""
+
+
 @contextmanager
 def served(where: str) -> Iterator[str]:
     """The base URL of an emulator served in a thread of this process (``thread``, as
     ``running_emulator`` serves tests) or by ``harness emulate`` in its own (``process``)."""
     if where == "thread":
         with running_emulator() as emulator:
+            dispatch = emulator.app._dispatch
+
+            def timed_dispatch(*args: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return dispatch(*args)
+                finally:
+                    _APP_SECONDS[0] += time.perf_counter() - start
+
+            emulator.app._dispatch = timed_dispatch  # type: ignore[method-assign]
             yield emulator.base_url
         return
     command = [sys.executable, "-m", "harness", "emulate", "--port", "0"]
@@ -124,8 +139,9 @@ def served(where: str) -> Iterator[str]:
         server.wait(10)
 
 
-def whole_runs(runs: int, where: str = "thread") -> dict[str, tuple[float, float, float]]:
-    """Per complete run through the SDK's polling helpers: (ms, requests, ms slept), beside
+def whole_runs(runs: int, where: str = "thread") -> dict[str, tuple[float, float, float, float]]:
+    """Per complete run through the SDK's polling helpers: (ms, requests, ms slept, ms in the
+    emulator's dispatch, NaN when it runs in another process), beside
     one bare SDK retrieve of a run. What a helper needs first (a thread; a run waiting in
     requires_action) is made before each call, off the clock: only the helper is timed."""
     counting = _Counting()
@@ -137,20 +153,22 @@ def whole_runs(runs: int, where: str = "thread") -> dict[str, tuple[float, float
         plain = client.beta.assistants.create(model="gpt-4o")
         tools = client.beta.assistants.create(model="gpt-4o", tools=[WEATHER])
         done = client.beta.threads.create_and_run_poll(assistant_id=plain.id)
-        out: dict[str, tuple[float, float, float]] = {}
+        out: dict[str, tuple[float, float, float, float]] = {}
 
         def measure(name: str, call: Callable[[Any], object], prepare: Callable[[], Any]) -> None:
-            seconds, requests, slept = 0.0, 0, 0.0
+            seconds, requests, slept, app = 0.0, 0, 0.0, 0.0
             for index in range(runs + 1):  # the first one warms up
                 given = prepare()
-                counting.requests, counting.slept = 0, 0.0
+                counting.requests, counting.slept, _APP_SECONDS[0] = 0, 0.0, 0.0
                 start = time.perf_counter()
                 call(given)
                 if index:
                     seconds += time.perf_counter() - start
                     requests += counting.requests
                     slept += counting.slept
-            out[name] = (seconds / runs * 1000, requests / runs, slept / runs * 1000)
+                    app += _APP_SECONDS[0]
+            app_ms = app / runs * 1000 if where == "thread" else float("nan")
+            out[name] = (seconds / runs * 1000, requests / runs, slept / runs * 1000, app_ms)
 
         def complete(thread_id: str) -> None:
             run = client.beta.threads.runs.create_and_poll(
@@ -199,9 +217,12 @@ def bench_section(row: Callable[..., Any], runs: int) -> tuple[dict[str, Any], l
     lines = [f"emulator: polling helpers through the SDK on loopback, {runs} runs each"]
     rows = []
     out: dict[str, Any] = {}
-    for name, (ms, requests, slept) in measured.items():
-        out[name] = {"ms": ms, "requests": requests, "slept_ms": slept}
-        lines.append(f"   {name:56s} {ms:8.3f} ms  {requests:.0f} requests  slept {slept:.3f} ms")
+    for name, (ms, requests, slept, app) in measured.items():
+        out[name] = {"ms": ms, "requests": requests, "slept_ms": slept, "emulator_ms": app}
+        lines.append(
+            f"   {name:56s} {ms:8.3f} ms  {requests:.0f} requests  slept {slept:.3f} ms"
+            f"  in the emulator {app:.3f} ms"
+        )
         if name != RETRIEVE:
             what = name.split(" (")[0] + " per run"
             rows.append(row("emulator", what, ms, "ms", "1 SDK retrieve", ms / base,
@@ -304,9 +325,14 @@ def main() -> None:
             f"whole runs through the SDK on loopback, emulator served in {SERVED[where]}, "
             f"{args.runs} each (goal <= {GOAL_MS:g} ms per run)"
         )
-        print(f"  {'':56s} {'ms/run':>8} {'x retrieve':>11} {'requests':>9} {'slept ms':>9}")
-        for name, (ms, requests, slept) in runs.items():
-            print(f"  {name:56s} {ms:8.3f} {ms / one:10.2f}x {requests:9.1f} {slept:9.3f}")
+        print(
+            f"  {'':56s} {'ms/run':>8} {'x retrieve':>11} {'requests':>9} {'slept ms':>9}"
+            f" {'emulator ms':>12}"
+        )
+        for name, (ms, requests, slept, app) in runs.items():
+            print(
+                f"  {name:56s} {ms:8.3f} {ms / one:10.2f}x {requests:9.1f} {slept:9.3f} {app:12.3f}"
+            )
     store_scale(args.threads)
 
 
