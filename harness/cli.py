@@ -27,12 +27,19 @@ def _input_errors(command: str) -> Iterator[None]:
     """The one error path for bad input: a one-line message naming the file, exit 2."""
     from harness.cassette.format import CassetteError
     from harness.tools.importers import ImportInputError
+    from harness.tools.project_rules import ProjectRulesError
     from harness.tools.record import RecordError
     from harness.tools.regenerate import RegenerateError
 
     try:
         yield
-    except (CassetteError, RegenerateError, ImportInputError, RecordError) as exc:
+    except (
+        CassetteError,
+        RegenerateError,
+        ImportInputError,
+        RecordError,
+        ProjectRulesError,
+    ) as exc:
         click.echo(f"harness {command}: {exc}", err=True)
         click.get_current_context().exit(2)
     except OSError as exc:
@@ -319,6 +326,15 @@ def regenerate(paths: tuple[str, ...], target: str | None, api_key_env: str, dry
         click.get_current_context().exit(1)
 
 
+_CONFIG_FILE = click.option(
+    "--config-file",
+    default=None,
+    metavar="FILE",
+    help="pytest configuration file whose cassette_scrub_* keys add scrub rules (as pytest's "
+    "-c); default: the one pytest finds from the current directory up.",
+)
+
+
 @main.command()
 @click.argument("cassette", type=click.Path(dir_okay=False))
 @click.option(
@@ -345,14 +361,22 @@ def regenerate(paths: tuple[str, ...], target: str | None, api_key_env: str, dry
     help="Environment variable holding the key for --target.",
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the emulator.")
+@_CONFIG_FILE
 def record(
-    cassette: str, target: str | None, mode: str, host: str, port: int, api_key_env: str, seed: int
+    cassette: str,
+    target: str | None,
+    mode: str,
+    host: str,
+    port: int,
+    api_key_env: str,
+    seed: int,
+    config_file: str | None,
 ) -> None:
     """Record any client's traffic: a reverse proxy that prints its base URL (…/v1).
 
     Requests the cassette answers are replayed (the plugin's matching); new ones go to the
-    target, stream back as they arrive, and are recorded, scrubbed, with the cassette
-    rewritten atomically after each one.
+    target, stream back as they arrive, and are recorded, scrubbed (with the project's
+    cassette_scrub_* ini keys too), with the cassette rewritten atomically after each one.
 
     \b
     Example:
@@ -362,10 +386,12 @@ def record(
     """
     from harness.server.replay import ReplayApp, base_url
     from harness.server.serve import run_forever
+    from harness.tools.project_rules import project_scrubber
     from harness.tools.record import ProxyMode, RecordError, create_app
     from harness.tools.regenerate import api_key_from_env
 
     with _input_errors("record"):
+        rules = project_scrubber(config_file)
         key = api_key_from_env(api_key_env) if target else None
         if target and not key:
             raise RecordError(
@@ -373,7 +399,12 @@ def record(
                 "variable with --api-key-env"
             )
         app = create_app(
-            cassette, mode=cast("ProxyMode", mode), target=target, api_key=key, seed=seed
+            cassette,
+            mode=cast("ProxyMode", mode),
+            target=target,
+            api_key=key,
+            seed=seed,
+            scrubber=rules.scrubber,
         )
 
         def ready(root_url: str) -> None:
@@ -385,9 +416,15 @@ def record(
                 where = target or f"the built-in emulator (seed {seed})"
                 what = f"recording to {cassette} (mode {mode}), new requests go to {where}"
             click.echo(f"harness record: {what}; Ctrl-C to stop", err=True)
+            if rules.describe() and not isinstance(app, ReplayApp):
+                click.echo(f"harness record: {rules.describe()}", err=True)
             sys.stdout.flush()
 
-        run_forever(app, host, port, on_ready=ready)
+        try:
+            run_forever(app, host, port, on_ready=ready)
+        finally:
+            if not isinstance(app, ReplayApp):
+                app.close()
     if isinstance(app, ReplayApp):
         click.echo(f"harness record: stopped; {len(app.misses)} miss(es)", err=True)
     else:
@@ -410,9 +447,13 @@ def record(
 )
 @click.option("--dry-run", is_flag=True, help="Report what would be written; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of lines.")
-def import_(sources: tuple[str, ...], output: str, dry_run: bool, as_json: bool) -> None:
+@_CONFIG_FILE
+def import_(
+    sources: tuple[str, ...], output: str, dry_run: bool, as_json: bool, config_file: str | None
+) -> None:
     """Convert vcrpy / pytest-recording (YAML, JSON), go-vcr and HAR files to harness
-    cassettes: scrubbed, volatile headers dropped, JSON bodies as data, drift checked.
+    cassettes: scrubbed (built-in rules plus the project's cassette_scrub_* ini keys),
+    volatile headers dropped, JSON bodies as data, drift checked.
 
     Directories are searched for *.yaml, *.yml, *.json and *.har. pytest-recording's
     <tests>/cassettes/<module>/<test>.yaml becomes OUT/<tests>/<module>/<test>.json (paths
@@ -425,9 +466,13 @@ def import_(sources: tuple[str, ...], output: str, dry_run: bool, as_json: bool)
       harness import recording.har old-go-tests/fixtures -o cassettes/imported
     """
     from harness.tools.importers import import_paths
+    from harness.tools.project_rules import project_scrubber
 
     with _input_errors("import"):
-        reports = import_paths(sources, output, dry_run=dry_run)
+        rules = project_scrubber(config_file)
+        reports = import_paths(sources, output, dry_run=dry_run, scrubber=rules.scrubber)
+    if rules.describe():
+        click.echo(f"harness import: {rules.describe()}", err=True)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
     else:

@@ -35,6 +35,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import bench_emulator  # noqa: E402
 import bench_factory  # noqa: E402
+import bench_record  # noqa: E402
 import bench_replay  # noqa: E402
 import bench_scale  # noqa: E402
 import bench_servers  # noqa: E402
@@ -428,6 +429,22 @@ def scale(sizes: Sizes, work: Path) -> tuple[dict[str, Any], list[Row]]:
     return out, rows
 
 
+def record(sizes: Sizes, work: Path) -> tuple[dict[str, Any], list[Row]]:
+    out = bench_record.measure(sizes.per_test, sizes.per_test_rounds)
+    base, ms = out[bench_record.BASE], out[bench_record.RECORDING]
+    row = Row(
+        "record",
+        "harness record proxy, recording",
+        ms,
+        "ms/req",
+        "harness emulate directly",
+        ms / base,
+        "<= +1 ms",
+        ms - base <= 1,
+    )
+    return out, [row]
+
+
 SECTIONS: dict[str, Callable[[Sizes, Path], tuple[dict[str, Any], list[Row]]]] = {
     "factory": factory,
     "replay": replay,
@@ -437,11 +454,10 @@ SECTIONS: dict[str, Callable[[Sizes, Path], tuple[dict[str, Any], list[Row]]]] =
     "servers": servers,
     "emulator": lambda sizes, _: bench_emulator.bench_section(Row, 20 if sizes is QUICK else 100),
     "scale": scale,
+    "record": record,
 }
 STACK_NAMES = {"h11": "h11 + asyncio", "httptools": "httptools + uvloop"}
-NOT_YET = [
-    "import/record throughput: not measured yet",
-]
+NOT_YET: list[str] = []
 
 
 # --------------------------------------------------------------------------- output

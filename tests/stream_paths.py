@@ -1,6 +1,7 @@
 """Hand-written run paths for testing the stream renderer apart from the emulator: the
 :class:`~harness.stream.events.Change` steps from a new run to a factory run as it ends (the
-emulator's own paths come from ``harness.emulator.lifecycle``). The path per outcome:
+emulator's own paths come from ``harness.emulator.lifecycle``; its step object is reused here).
+The path per outcome:
 
 * every run: ``created`` (queued), ``queued``, ``in_progress``;
 * ``completed`` / ``incomplete``: a ``message_creation`` step and its assistant message
@@ -18,6 +19,7 @@ import hashlib
 import string
 from typing import Any
 
+from harness.emulator.lifecycle import step_object
 from harness.stream.events import Change
 
 __all__ = ["child_id", "resumed_path", "run_path"]
@@ -59,24 +61,7 @@ def _run_at(final: JSON, status: str) -> JSON:
 
 
 def _step(run: JSON, kind: str, details: JSON, at: int) -> JSON:
-    return {
-        "id": child_id("step_", run["id"], kind),
-        "object": "thread.run.step",
-        "created_at": at,
-        "assistant_id": run["assistant_id"],
-        "thread_id": run["thread_id"],
-        "run_id": run["id"],
-        "type": kind,
-        "status": "in_progress",
-        "step_details": details,
-        "last_error": None,
-        "expired_at": None,
-        "cancelled_at": None,
-        "failed_at": None,
-        "completed_at": None,
-        "metadata": {},
-        "usage": None,
-    }
+    return step_object(run, details, child_id("step_", run["id"], kind), at)
 
 
 def _message(run: JSON, at: int) -> JSON:

@@ -9,26 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import DOWNSTREAM_COMMON
+
 pytestmark = pytest.mark.usefixtures("not_on_ci")
 
-MODULE = """
-import openai
-import pytest
-
-
-@pytest.fixture
-def base_url(request):
-    if request.config.getoption("cassette_mode") == "none":
-        return "http://127.0.0.1:9/v1"
-    return request.getfixturevalue("harness_emulator").base_url
-
-
+MODULE = (
+    DOWNSTREAM_COMMON
+    + """
 @pytest.mark.cassette
 def test_m(base_url):
     client = openai.OpenAI(api_key="sk-test-not-a-real-key", base_url=base_url, max_retries=0)
     thread = client.beta.threads.create(metadata={"from": "WHERE"})
     assert client.beta.threads.retrieve(thread.id).metadata == {"from": "WHERE"}
 """
+)
 ARGS = ("-p", "no:randomly", "--import-mode=importlib")
 
 

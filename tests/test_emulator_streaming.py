@@ -12,37 +12,13 @@ from typing import Any
 import httpx2
 import openai
 import pytest
-from openai import AssistantEventHandler
 
 from harness.emulator import create_app, running_emulator
 from harness.stream.sse import decode
+from tests.helpers import FUNCTION, StreamCalls, final_run
 from tests.spec import stream_event_errors
 
 HEADERS = {"authorization": "Bearer sk-test-not-a-real-key", "openai-beta": "assistants=v2"}
-FUNCTION = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-    },
-}
-
-
-class Calls(AssistantEventHandler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.events: list[str] = []
-        self.text = ""
-        self.tool_calls: list[Any] = []
-
-    def on_event(self, event: Any) -> None:
-        self.events.append(event.event)
-
-    def on_text_delta(self, delta: Any, snapshot: Any) -> None:
-        self.text += delta.value
-
-    def on_tool_call_done(self, tool_call: Any) -> None:
-        self.tool_calls.append(tool_call)
 
 
 def _thread(client: Any) -> str:
@@ -58,7 +34,7 @@ def test_sdk_streams_a_completed_run_and_the_store_matches(tmp_path: Any) -> Non
     with running_emulator(seed=3) as emulator:
         client = emulator.client()
         thread_id = _thread(client)
-        handler = Calls()
+        handler = StreamCalls()
         with client.beta.threads.runs.stream(
             thread_id=thread_id, assistant_id=_assistant(emulator.app), event_handler=handler
         ) as stream:
@@ -118,27 +94,27 @@ def test_stream_leaves_the_store_as_polling_does_and_every_event_fits_the_spec(
 def test_tool_outputs_stream_and_create_and_run_stream() -> None:
     with running_emulator(seed=2) as emulator:
         client = emulator.client()
-        handler = Calls()
-        with client.beta.threads.create_and_run_stream(
-            assistant_id=_assistant(emulator.app), tools=[FUNCTION], event_handler=handler
-        ) as stream:
-            stream.until_done()
-            waiting = stream.get_final_run()
+        handler = StreamCalls()
+        waiting = final_run(
+            client.beta.threads.create_and_run_stream(
+                assistant_id=_assistant(emulator.app), tools=[FUNCTION], event_handler=handler
+            )
+        )
         assert handler.events[0] == "thread.created"
         assert "thread.run.step.delta" in handler.events
         assert waiting.status == "requires_action"
         call = waiting.required_action.submit_tool_outputs.tool_calls[0]
         assert [c.id for c in handler.tool_calls] == [call.id]
         assert handler.tool_calls[0].function.arguments == call.function.arguments
-        after = Calls()
-        with client.beta.threads.runs.submit_tool_outputs_stream(
-            run_id=waiting.id,
-            thread_id=waiting.thread_id,
-            tool_outputs=[{"tool_call_id": call.id, "output": "sunny"}],
-            event_handler=after,
-        ) as stream:
-            stream.until_done()
-            final = stream.get_final_run()
+        after = StreamCalls()
+        final = final_run(
+            client.beta.threads.runs.submit_tool_outputs_stream(
+                run_id=waiting.id,
+                thread_id=waiting.thread_id,
+                tool_outputs=[{"tool_call_id": call.id, "output": "sunny"}],
+                event_handler=after,
+            )
+        )
         assert after.events[:2] == ["thread.run.step.completed", "thread.run.queued"]
         assert final.status == "completed" and after.text
 

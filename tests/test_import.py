@@ -338,6 +338,11 @@ def client():
     return openai.OpenAI(base_url=BASE_URL, api_key="{key}", organization="{org}", max_retries=0)
 
 
+@pytest.fixture(scope="module")
+def vcr_config():
+    return {{"filter_headers": ["authorization"], "match_on": ["method", "path", "body"]}}
+
+
 @pytest.mark.vcr
 def test_tag_thread():
     thread = client().beta.threads.create()
@@ -354,6 +359,24 @@ class TestRuns:
         )
         assert run.metadata == {{"reviewed": value}}
 """
+
+
+def _readme_migration_diff() -> tuple[str, str]:
+    """The README's worked migration diff, as the text it removes and the text it puts there."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## Migrating from vcrpy / pytest-recording", 1)[1]
+    diff = section.split("```diff\n", 1)[1].split("```", 1)[0]
+    before, after = [], []
+    for line in diff.splitlines():
+        mark, text = line[:1], line[1:]
+        if mark in (" ", ""):
+            before.append(text)
+            after.append(text)
+        elif mark == "-":
+            before.append(text)
+        elif mark == "+":
+            after.append(text)
+    return "\n".join(before) + "\n", "\n".join(after) + "\n"
 
 
 def test_pytest_recording_layout_maps_to_the_plugin_layout(
@@ -390,9 +413,14 @@ def test_pytest_recording_layout_maps_to_the_plugin_layout(
         "cassettes/test_migrate/test_tag_thread.json",
     ]
 
-    migrated = source.replace("@pytest.mark.vcr", "@pytest.mark.cassette").replace(
-        'os.environ["IMPORT_TEST_BASE_URL"]', '"http://127.0.0.1:9/v1"'
+    before, after = _readme_migration_diff()
+    assert before in source, "the README's worked migration no longer matches this test file"
+    migrated = (
+        source.replace(before, after)
+        .replace("@pytest.mark.vcr", "@pytest.mark.cassette")
+        .replace('os.environ["IMPORT_TEST_BASE_URL"]', '"http://127.0.0.1:9/v1"')
     )
+    assert "vcr_config" not in migrated and "def cassette_config" in migrated
     pytester.makepyfile(test_migrate=migrated)
     replayed = pytester.runpytest(
         "-p", "no:randomly", "-p", "no:recording", "--cassette-mode=none", "--offline"
@@ -738,3 +766,84 @@ def test_pytest_recording_paths_map_to_the_plugin_key_for_the_module(
     result = run_import("tests", "-o", "cassettes")
     assert result.exit_code == 0, result.output
     assert expected.is_file()
+
+
+# --------------------------------------------------------------------------- project rules
+
+PROJECT_RULES = """
+[tool.pytest.ini_options]
+cassette_scrub_headers = ["x-customer-ref"]
+cassette_scrub_body_fields = ["ssn"]
+cassette_scrub_patterns = ["employee = EMP-[0-9]{6}"]
+"""
+
+
+def _record_with_private_data(base_url: str, thread_id: str, source: Path) -> None:
+    import vcr
+
+    client = openai.OpenAI(
+        base_url=base_url,
+        api_key=FAKE_KEY,
+        max_retries=0,
+        default_headers={"x-customer-ref": "cust-4417-priv"},
+    )
+    with vcr.VCR(record_mode="all").use_cassette(str(source)):
+        client.beta.threads.update(
+            thread_id, metadata={"ssn": "078-05-1120", "note": "for EMP-123456"}
+        )
+
+
+def test_import_scrubs_with_the_projects_ini_rules_as_the_plugin_does(
+    served: Callable[[str], str],
+    seeded: tuple[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    project = tmp_path / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(PROJECT_RULES)
+    source = tmp_path / "private.yaml"
+    _record_with_private_data(served("identity"), seeded[0], source)
+    private = ("cust-4417-priv", "078-05-1120", "EMP-123456")
+    assert all(value in source.read_text() for value in private)
+
+    monkeypatch.chdir(tmp_path)  # no pytest configuration here or above: built-in rules only
+    plain = run_import(source, "-o", tmp_path / "plain")
+    assert plain.exit_code == 0, plain.output
+    assert "scrub rules from" not in plain.stderr
+    assert all(value in (tmp_path / "plain" / "private.json").read_text() for value in private)
+
+    monkeypatch.chdir(project / "tests")  # found upwards, as pytest finds it
+    result = run_import(source, "-o", project / "cassettes")
+    assert result.exit_code == 0, result.output
+    assert f"scrub rules from {project / 'pyproject.toml'} (3 added" in result.stderr
+    text = (project / "cassettes" / "private.json").read_text()
+    assert not any(value in text for value in private)  # request and echoed response alike
+    for placeholder in ("x-customer-ref", "ssn", "employee"):
+        assert f"<REDACTED:{placeholder}>" in text
+    assert_clean(project / "cassettes" / "private.json")
+
+
+@pytest.mark.parametrize(
+    ("ini", "expected"),
+    [
+        (
+            "[pytest]\ncassette_scrub_patterns = no separator\n",
+            "is not 'name = regular expression'",
+        ),
+        ("[pytest]\ncassette_scrub_patterns = bad = (\n", "is not a regular expression"),
+    ],
+)
+def test_a_bad_project_rule_is_one_line_naming_the_file_exit_2(
+    ini: str, expected: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "pytest.ini"
+    config.write_text(ini)
+    source = tmp_path / "in.har"
+    source.write_text(json.dumps({"log": {"version": "1.2", "entries": []}}))
+    result = run_import(source, "-o", tmp_path / "out", "--config-file", config)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"harness import: {config}: ")
+    assert expected in lines[0]
+    assert not (tmp_path / "out").exists()

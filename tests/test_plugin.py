@@ -9,33 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import DOWNSTREAM_COMMON
+
 pytest.importorskip("openai")
 
 
 pytestmark = pytest.mark.usefixtures("not_on_ci")
 
 
-DOWNSTREAM = """
+DOWNSTREAM = (
+    DOWNSTREAM_COMMON
+    + """
 import asyncio
 
-import httpx
-import openai
-import pytest
 import requests
-
-KEY = "sk-test-not-a-real-key"
-HEADERS = {"authorization": f"Bearer {KEY}", "openai-beta": "assistants=v2"}
-
-
-@pytest.fixture
-def base_url(request):
-    if request.config.getoption("cassette_mode") == "none":
-        return "http://127.0.0.1:9/v1"  # nothing listens here: replay must not connect
-    return request.getfixturevalue("harness_emulator").base_url
-
-
-def client(base_url):
-    return openai.OpenAI(api_key=KEY, base_url=base_url, max_retries=0)
 
 
 @pytest.mark.cassette
@@ -102,6 +89,7 @@ def test_cassette_fixture(base_url, cassette):
     else:
         assert len(cassette.recorded) == 1
 """
+)
 
 TESTS = 7
 

@@ -27,16 +27,10 @@ from pathlib import Path
 
 import openai
 import pytest
-from openai import AssistantEventHandler
+
+from tests.helpers import FUNCTION, StreamCalls, final_run
 
 KEY = "sk-test-not-a-real-key"
-FUNCTION = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-    },
-}
 
 
 @pytest.fixture
@@ -51,23 +45,6 @@ def client(request):
 def _out(request, name, data):
     mode = request.config.getoption("cassette_mode")
     Path(str(request.config.rootpath), f"{name}-{mode}.out").write_text(json.dumps(data, indent=1))
-
-
-class Calls(AssistantEventHandler):
-    def __init__(self):
-        super().__init__()
-        self.events = []
-        self.text = ""
-        self.tool_calls = []
-
-    def on_event(self, event):
-        self.events.append([event.event, event.data.to_dict()])
-
-    def on_text_delta(self, delta, snapshot):
-        self.text += delta.value
-
-    def on_tool_call_done(self, tool_call):
-        self.tool_calls.append(tool_call.to_dict())
 
 
 @pytest.mark.cassette
@@ -111,29 +88,27 @@ def test_streamed_flow(client, request):
     thread = client.beta.threads.create(
         messages=[{"role": "user", "content": "Weather in Oslo?"}]
     )
-    first = Calls()
-    with client.beta.threads.runs.stream(
+    first = StreamCalls()
+    waiting = final_run(client.beta.threads.runs.stream(
         thread_id=thread.id, assistant_id=assistant.id, event_handler=first
-    ) as stream:
-        stream.until_done()
-        waiting = stream.get_final_run()
+    ))
     assert waiting.status == "requires_action"
     call = waiting.required_action.submit_tool_outputs.tool_calls[0]
-    assert [c["id"] for c in first.tool_calls] == [call.id]
-    second = Calls()
-    with client.beta.threads.runs.submit_tool_outputs_stream(
+    assert [c.id for c in first.tool_calls] == [call.id]
+    second = StreamCalls()
+    final = final_run(client.beta.threads.runs.submit_tool_outputs_stream(
         run_id=waiting.id,
         thread_id=thread.id,
         tool_outputs=[{"tool_call_id": call.id, "output": "cold"}],
         event_handler=second,
-    ) as stream:
-        stream.until_done()
-        final = stream.get_final_run()
+    ))
     assert final.status == "completed" and second.text
-    assert second.events[-1][0] == "thread.run.completed"
+    assert second.events[-1] == "thread.run.completed"
     _out(request, "streamed", {
-        "first": first.events, "tool_calls": first.tool_calls,
-        "second": second.events, "text": second.text, "final": final.to_dict(),
+        "first": list(zip(first.events, first.data, strict=True)),
+        "tool_calls": [c.to_dict() for c in first.tool_calls],
+        "second": list(zip(second.events, second.data, strict=True)), "text": second.text,
+        "final": final.to_dict(),
     })
 """
 

@@ -11,36 +11,12 @@ import re
 import pytest
 
 from harness.cassette.format import Cassette
+from tests.helpers import DOWNSTREAM_COMMON
 
 pytest.importorskip("openai")
 
 
-@pytest.fixture(autouse=True)
-def _not_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CI", raising=False)
-
-
-COMMON = """
-import os
-
-import httpx
-import openai
-import pytest
-
-KEY = "sk-test-not-a-real-key"
-HEADERS = {"authorization": f"Bearer {KEY}", "openai-beta": "assistants=v2"}
-
-
-@pytest.fixture
-def base_url(request):
-    if request.config.getoption("cassette_mode") == "none":
-        return "http://127.0.0.1:9/v1"  # nothing listens here: replay must not connect
-    return request.getfixturevalue("harness_emulator").base_url
-
-
-def client(base_url):
-    return openai.OpenAI(api_key=KEY, base_url=base_url, max_retries=0)
-"""
+pytestmark = pytest.mark.usefixtures("not_on_ci")
 
 
 # --------------------------------------------------------------------------- hooks
@@ -100,7 +76,7 @@ def test_dropped_404(harness_emulator):
 
 def test_before_record_hooks_edit_and_drop_after_scrubbing(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(HOOKS_CONFTEST)
-    pytester.makepyfile(test_hooks=COMMON + HOOKS)
+    pytester.makepyfile(test_hooks=DOWNSTREAM_COMMON + HOOKS)
     pytester.runpytest("-p", "no:randomly", "--cassette-mode=once").assert_outcomes(passed=2)
     directory = pytester.path / "cassettes" / "test_hooks"
     assert sorted(p.name for p in directory.iterdir()) == ["test_hooks.json"]  # 404 dropped
@@ -181,7 +157,7 @@ def test_match_on_repeats_and_assert_all_played(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.makeconftest(MATCH_CONFTEST)
-    pytester.makepyfile(test_matching=COMMON + MATCHING)
+    pytester.makepyfile(test_matching=DOWNSTREAM_COMMON + MATCHING)
     monkeypatch.setenv("TEST_VALUE", "recorded")
     monkeypatch.setenv("TEST_PHASE", "record")
     pytester.runpytest("-p", "no:randomly", "--cassette-mode=once").assert_outcomes(passed=6)
@@ -235,7 +211,7 @@ def test_thread(harness_emulator, cassette):
 @pytest.mark.parametrize("flag", ["--harness-disable-recording", "--disable-recording"])
 def test_disable_recording_makes_real_calls(pytester: pytest.Pytester, flag: str) -> None:
     """``--disable-recording`` is pytest-recording's (loaded here); it means the same."""
-    pytester.makepyfile(test_disable="import json\n" + COMMON + DISABLE)
+    pytester.makepyfile(test_disable="import json\n" + DOWNSTREAM_COMMON + DISABLE)
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
     path = pytester.path / "cassettes" / "test_disable" / "test_thread.json"
     data = json.loads(path.read_text())
@@ -301,7 +277,7 @@ def test_short_names(base_url, cassette):
 
 
 def test_prefixed_aliases_and_short_names(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_names=COMMON + PREFIXED)
+    pytester.makepyfile(test_names=DOWNSTREAM_COMMON + PREFIXED)
     recorded = pytester.runpytest(
         "-p", "no:randomly", "--harness-cassette-mode=once", "--harness-cassette-dir=recorded"
     )
@@ -346,7 +322,7 @@ def test_loads_beside_vcr_plugins_pytest_socket_and_xdist(
     """pytest-vcr and pytest-recording refuse each other, so each gets its own session; both
     sessions also run pytest-socket (restricting hosts) and xdist (two workers)."""
     monkeypatch.setenv("PYTEST_ADDOPTS", f"-p no:{'vcr' if other == 'recording' else 'recording'}")
-    pytester.makepyfile(test_beside=COMMON + BESIDE)
+    pytester.makepyfile(test_beside=DOWNSTREAM_COMMON + BESIDE)
     their_mode = "--record-mode=once" if other == "recording" else "--vcr-record=once"
     common = ["-p", "no:randomly", "-n", "2", "--allow-hosts=127.0.0.1,::1", "--offline"]
     result = pytester.runpytest_subprocess(*common, their_mode, "--cassette-mode=once")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.cassette.format import Cassette, iter_cassette_files
+from tests.helpers import DOWNSTREAM_COMMON
 
 pytest.importorskip("openai")
 
@@ -168,24 +169,16 @@ def test_no_planted_credential_reaches_the_cassette(pytester: pytest.Pytester) -
     replay.assert_outcomes(passed=1)
 
 
-DOWNSTREAM = """
-import openai
-import pytest
-
-
-@pytest.fixture
-def base_url(request):
-    if request.config.getoption("cassette_mode") == "none":
-        return "http://127.0.0.1:9/v1"
-    return request.getfixturevalue("harness_emulator").base_url
-
-
+DOWNSTREAM = (
+    DOWNSTREAM_COMMON
+    + """
 @pytest.mark.cassette
 def test_modify(base_url):
     client = openai.OpenAI(api_key="sk-test-not-a-real-key", base_url=base_url, max_retries=0)
     thread = client.beta.threads.create()
     assert client.beta.threads.update(thread.id, metadata=METADATA).metadata == METADATA
 """
+)
 
 
 @pytest.mark.slow
@@ -221,20 +214,9 @@ def test_killed_writer_leaves_the_old_cassette_intact(pytester: pytest.Pytester)
     assert Cassette.load(path).interactions[1].request.json == {"metadata": {"v": "new"}}
 
 
-XDIST = """
-import openai
-import pytest
-
-KEY = "sk-test-not-a-real-key"
-
-
-@pytest.fixture
-def base_url(request):
-    if request.config.getoption("cassette_mode") == "none":
-        return "http://127.0.0.1:9/v1"
-    return request.getfixturevalue("harness_emulator").base_url
-
-
+XDIST = (
+    DOWNSTREAM_COMMON
+    + """
 @pytest.mark.parametrize("n", range(6))
 @pytest.mark.cassette
 def test_own_file(base_url, n):
@@ -254,6 +236,7 @@ def test_pytest_recording_alongside(base_url):
     client = openai.OpenAI(api_key=KEY, base_url=base_url, max_retries=0)
     assert client.beta.threads.create().object == "thread"
 """
+)
 
 
 @pytest.mark.slow
@@ -285,24 +268,16 @@ def test_two_xdist_workers_beside_pytest_recording(pytester: pytest.Pytester) ->
     replay.assert_outcomes(passed=12)
 
 
-SHARED = """
-import openai
-import pytest
-
-
-@pytest.fixture
-def base_url(request):
-    if request.config.getoption("cassette_mode") == "none":
-        return "http://127.0.0.1:9/v1"
-    return request.getfixturevalue("harness_emulator").base_url
-
-
+SHARED = (
+    DOWNSTREAM_COMMON
+    + """
 @pytest.mark.parametrize("n", range(8))
 @pytest.mark.cassette("NAME")
 def test_shared(base_url, n):
     client = openai.OpenAI(api_key="sk-test-not-a-real-key", base_url=base_url, max_retries=0)
     assert client.beta.threads.create(metadata={"n": str(n)}).metadata == {"n": str(n)}
 """
+)
 
 
 def _recorded_ns(path: Path) -> list[str]:

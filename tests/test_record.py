@@ -9,7 +9,8 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,16 @@ TARGET_KEY = "sk-proj-FAKErecordFAKEtargetFAKE001"
 class Proxy:
     """``harness record ...`` as a subprocess: ``url`` is the first line it prints."""
 
-    def __init__(self, *args: str | Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "harness", "record", *map(str, args)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=env,
+            cwd=cwd,
         )
         assert self.process.stdout is not None
         self.url = self.process.stdout.readline().strip()
@@ -70,6 +74,17 @@ def _curl(url: str, method: str = "POST", body: str | None = None) -> tuple[int,
     return int(code), text
 
 
+def _interactions_in(cassette: Path) -> int:
+    return len(Cassette.load(cassette).interactions) if cassette.exists() else 0
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
 @pytest.fixture
 def seeded() -> tuple[str, str]:
     from harness.emulator import create_app
@@ -95,10 +110,11 @@ def test_curl_records_each_interaction_atomically_then_replays_with_no_target(
     for number, (method, path, body) in enumerate(calls, start=1):
         answers.append(_curl(proxy.url + path, method, body))
         assert answers[-1][0] == 200, answers[-1]
-        # rewritten after each new interaction: complete, parseable, nothing in flight lost
-        assert len(Cassette.load(cassette).interactions) == number
+        # written off the response path: the one before is in the file, this one follows
+        assert _interactions_in(cassette) >= number - 1
+        _wait_for(lambda n=number: _interactions_in(cassette) == n)  # type: ignore[misc]
     assert json.loads(answers[0][1])["metadata"] == {"via": "curl"}
-    proxy.stop(signal.SIGKILL)  # a kill loses nothing already answered
+    proxy.stop(signal.SIGKILL)  # a kill loses nothing already written
     text = cassette.read_text()
     assert "FAKErecord" not in text and "<REDACTED:authorization>" in text
     assert [i.request.method for i in Cassette.load(cassette).interactions] == [
@@ -116,6 +132,72 @@ def test_curl_records_each_interaction_atomically_then_replays_with_no_target(
     status, miss = _curl(replay.url + f"/threads/{thread_id}", "POST", '{"metadata": {}}')
     assert status == 418 and "harness_replay_miss" in miss
     assert "replaying" in replay.stop() and cassette.read_text() == text
+
+
+def test_a_kill_mid_recording_leaves_a_whole_cassette_missing_at_most_the_answer_in_flight(
+    tmp_path: Path, proxies: list[Proxy], seeded: tuple[str, str]
+) -> None:
+    cassette = tmp_path / "killed.json"
+    proxy = Proxy(cassette, "--mode", "all")
+    proxies.append(proxy)
+    thread_id, run_id = seeded
+    answered = 0
+    stop = threading.Event()
+
+    def client() -> None:
+        nonlocal answered
+        headers = {"Authorization": f"Bearer {CLIENT_KEY}", "OpenAI-Beta": "assistants=v2"}
+        with httpx.Client(base_url=proxy.url, headers=headers, timeout=10) as http:
+            for number in range(2000):
+                if stop.is_set():
+                    return
+                try:
+                    http.post(
+                        f"/threads/{thread_id}/runs/{run_id}", json={"metadata": {"n": str(number)}}
+                    )
+                except httpx.HTTPError:
+                    return
+                answered += 1
+
+    sender = threading.Thread(target=client)
+    sender.start()
+    _wait_for(lambda: answered >= 30)
+    before_kill = answered
+    proxy.process.kill()  # SIGKILL while requests keep coming
+    proxy.process.communicate(timeout=30)
+    stop.set()
+    sender.join(30)
+    interactions = Cassette.load(cassette).interactions  # whole and parseable
+    assert len(interactions) >= before_kill - 1
+    sent = [json.loads(i.request.body_bytes)["metadata"]["n"] for i in interactions]
+    assert sent == [str(n) for n in range(len(interactions))]  # in order, none torn or doubled
+
+
+def test_record_scrubs_with_the_projects_ini_rules(
+    tmp_path: Path, proxies: list[Proxy], seeded: tuple[str, str]
+) -> None:
+    (tmp_path / "tox.ini").write_text(
+        "[pytest]\ncassette_scrub_headers =\n    x-customer-ref\ncassette_scrub_body_fields = ssn\n"
+    )
+    cassette = tmp_path / "cassettes" / "private.json"
+    proxy = Proxy(cassette, cwd=tmp_path)  # tox.ini found from the working directory
+    proxies.append(proxy)
+    answer = httpx.post(
+        f"{proxy.url}/threads/{seeded[0]}",
+        json={"metadata": {"ssn": "078-05-1120"}},
+        headers={
+            "Authorization": f"Bearer {CLIENT_KEY}",
+            "OpenAI-Beta": "assistants=v2",
+            "x-customer-ref": "cust-4417-priv",
+        },
+        timeout=30,
+    )
+    assert answer.status_code == 200 and answer.json()["metadata"] == {"ssn": "078-05-1120"}
+    summary = proxy.stop()
+    assert f"scrub rules from {tmp_path / 'tox.ini'} (2 added" in summary
+    text = cassette.read_text()
+    assert "078-05-1120" not in text and "cust-4417-priv" not in text
+    assert "<REDACTED:ssn>" in text and "<REDACTED:x-customer-ref>" in text
 
 
 NODE_SCRIPT = """
@@ -194,7 +276,7 @@ def test_streamed_response_passes_through_event_by_event_and_is_recorded(tmp_pat
     with serve(_sse_backend(gate, seen)) as backend:
         app = RecordApp(cassette, HttpTarget(backend, TARGET_KEY))
         with serve(app) as proxy:
-            lines = []
+            lines: list[str] = []
             with httpx.stream(
                 "POST",
                 proxy + "/v1/threads/thread_a/runs",
@@ -206,6 +288,7 @@ def test_streamed_response_passes_through_event_by_event_and_is_recorded(tmp_pat
                     lines.append(line)
                     if line.startswith("data: {"):
                         gate.set()  # the first event arrived before the backend sent the second
+    app.close()
     assert [line for line in lines if line][-2:] == ["event: done", "data: [DONE]"]
     assert seen[1] == {"client had the first event": "True"}  # before the second was sent
     assert seen[0]["authorization"] == f"Bearer {TARGET_KEY}"  # the key from the environment
@@ -239,18 +322,21 @@ def test_new_episodes_answers_what_is_recorded_and_all_records_again(
     recorder = RecordApp(cassette, EmulatorTarget(create_app(0)), mode="once")
     with serve(recorder) as url, httpx.Client(base_url=url) as client:
         _modify(client, thread_id, "1")
+    recorder.close()
     assert recorder.recorded == 1
 
     episodes = RecordApp(cassette, EmulatorTarget(create_app(0)), mode="new_episodes")
     with serve(episodes) as url, httpx.Client(base_url=url) as client:
         assert _modify(client, thread_id, "1")["metadata"] == {"v": "1"}  # from the cassette
         assert _modify(client, thread_id, "2")["metadata"] == {"v": "2"}  # new: forwarded
+    episodes.close()
     assert (episodes.answered, episodes.recorded) == (1, 1)
     assert len(Cassette.load(cassette).interactions) == 2
 
     again = RecordApp(cassette, EmulatorTarget(create_app(0)), mode="all")
     with serve(again) as url, httpx.Client(base_url=url) as client:
         _modify(client, thread_id, "1")
+    again.close()
     assert (again.answered, again.recorded) == (0, 1)
     assert len(Cassette.load(cassette).interactions) == 3
     assert cassette.read_text() == Cassette.load(cassette).dumps()

@@ -53,6 +53,95 @@ def test_synthesized_with_the_emulator_seed_regenerates_unchanged(work: Path) ->
     assert json_tree(work) == before
 
 
+def test_synthesized_flows_regenerate_byte_identically_along_their_recorded_paths(
+    synthesized_tree: Callable[[int], Path], tmp_path: Path
+) -> None:
+    # Every flow ran under a scenario (failed with a last_error, incomplete, tool calls, a
+    # reply) that a plain emulator does not know: regenerate reads it back from the answers.
+    target = tmp_path / "synthesized"
+    shutil.copytree(synthesized_tree(0), target)
+    before = {p: p.read_bytes() for p in sorted(target.rglob("*.json"))}
+    assert len([p for p in before if p.parent.name == "flows"]) == 10
+    result = _run(str(target))
+    assert result.exit_code == 0, result.output + result.stderr
+    assert f"0 changed, {len(before)} unchanged, 0 failed" in result.stderr
+    assert {p: p.read_bytes() for p in sorted(target.rglob("*.json"))} == before
+
+
+FLOW_UNDER_SCENARIOS = """
+import json
+from contextlib import nullcontext
+from pathlib import Path
+
+import openai
+import pytest
+
+FUNCTION = {"type": "function", "function": {"name": "lookup", "parameters": {}}}
+
+
+@pytest.fixture
+def emulator(request):
+    if request.config.getoption("cassette_mode") == "none":
+        return None
+    return request.getfixturevalue("harness_emulator")
+
+
+def _client(emulator):
+    base_url = emulator.base_url if emulator else "http://127.0.0.1:9/v1"
+    return openai.OpenAI(api_key="sk-test-not-a-real-key", base_url=base_url, max_retries=0)
+
+
+def _scenario(emulator, **fields):
+    return emulator.store.scenario(**fields) if emulator else nullcontext()
+
+
+@pytest.mark.cassette
+def test_tool_call_then_a_failed_run(emulator):
+    client = _client(emulator)
+    assistant = client.beta.assistants.create(model="gpt-4o", tools=[FUNCTION])
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": "Find it."}])
+    with _scenario(emulator, tool_calls=[{"name": "lookup", "arguments": '{"q": "it"}'}],
+                   reply="Found it in the archive."):
+        run = client.beta.threads.runs.create_and_poll(
+            thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=1)
+    assert run.required_action.submit_tool_outputs.tool_calls[0].function.arguments == '{"q": "it"}'
+    done = client.beta.threads.runs.submit_tool_outputs_and_poll(
+        run_id=run.id, thread_id=thread.id, poll_interval_ms=1,
+        tool_outputs=[{"tool_call_id": c.id, "output": "ok"}
+                      for c in run.required_action.submit_tool_outputs.tool_calls])
+    assert done.status == "completed"
+    messages = client.beta.threads.messages.list(thread_id=thread.id, order="asc")
+    assert messages.data[-1].content[0].text.value == "Found it in the archive."
+    with _scenario(emulator, path=["in_progress", "failed"],
+                   last_error={"code": "rate_limit_exceeded", "message": "Slow down."}):
+        failed = client.beta.threads.runs.create_and_poll(
+            thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=1)
+    assert failed.status == "failed" and failed.last_error.message == "Slow down."
+    client.beta.threads.runs.update(failed.id, thread_id=thread.id, metadata={"seen": "yes"})
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("not_on_ci")
+def test_a_flow_the_plugin_recorded_under_scenarios_regenerates_unchanged(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_scenario_flow=FLOW_UNDER_SCENARIOS)
+    recorded = pytester.runpytest("-p", "no:randomly", "--cassette-mode=once")
+    recorded.assert_outcomes(passed=1)
+    cassette = pytester.path / "cassettes" / "test_scenario_flow"
+    files = sorted(cassette.rglob("*.json"))
+    assert len(files) == 1
+    before = files[0].read_bytes()
+    assert b"Slow down." in before and b"Found it in the archive." in before
+    result = _run(str(cassette))
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "0 changed, 1 unchanged, 0 failed" in result.stderr
+    assert files[0].read_bytes() == before
+    replayed = pytester.runpytest("-p", "no:randomly", "--cassette-mode=none", "--offline")
+    replayed.assert_outcomes(passed=1)
+
+
 def test_a_hand_edit_is_the_only_change_and_a_second_run_is_unchanged(work: Path) -> None:
     path = work / "modify-run" / "requires_action-json_object.json"
     original = path.read_bytes()

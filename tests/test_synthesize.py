@@ -162,6 +162,7 @@ def test_every_outcome_has_a_polling_and_a_stream_flow(synthesized: Path) -> Non
             ).interactions
             paths = [i.request.path for i in interactions]
             assert paths[:2] == ["/v1/assistants", "/v1/threads"]
+            assert paths[-2].endswith("/messages")  # the reply is read, as real code does
             last = interactions[-1]
             assert last.request.json == {"metadata": last.response.json["metadata"]}
             assert last.response.json["status"] == outcome

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union, get_args
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import BaseModel, Discriminator, Field, Tag
 
-from harness.api.models import Metadata, RequestModel, ResponseModel
+from harness.api.models import Metadata, RequestModel, ResponseModel, type_tag
 
 __all__ = [
     "ANNOTATION_KINDS",
@@ -29,11 +29,6 @@ MESSAGE_INCOMPLETE_REASONS: tuple[MessageIncompleteReason, ...] = get_args(Messa
 ContentKind = Literal["text", "image_file", "image_url", "refusal"]
 CONTENT_KINDS: tuple[ContentKind, ...] = get_args(ContentKind)
 ANNOTATION_KINDS: tuple[str, ...] = ("file_citation", "file_path")
-
-
-def _type_tag(value: Any) -> str | None:
-    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if isinstance(kind, str) else None
 
 
 class FileCitation(ResponseModel):
@@ -65,7 +60,7 @@ Annotation = Annotated[
         Annotated[FileCitationAnnotation, Tag("file_citation")],
         Annotated[FilePathAnnotation, Tag("file_path")],
     ],
-    Discriminator(_type_tag),
+    Discriminator(type_tag),
 ]
 
 
@@ -79,9 +74,22 @@ class TextContent(ResponseModel):
     text: Text
 
 
-class ImageFile(ResponseModel):
+class ImageFileFields(BaseModel):
+    """An image file part's fields, the same in a message and in a request's content."""
+
     file_id: str
     detail: Literal["auto", "low", "high"] | None = None
+
+
+class ImageUrlFields(BaseModel):
+    """An image URL part's fields, the same in a message and in a request's content."""
+
+    url: str
+    detail: Literal["auto", "low", "high"] | None = None
+
+
+class ImageFile(ResponseModel, ImageFileFields):
+    """A message's image file."""
 
 
 class ImageFileContent(ResponseModel):
@@ -89,9 +97,8 @@ class ImageFileContent(ResponseModel):
     image_file: ImageFile
 
 
-class ImageUrl(ResponseModel):
-    url: str
-    detail: Literal["auto", "low", "high"] | None = None
+class ImageUrl(ResponseModel, ImageUrlFields):
+    """A message's image URL."""
 
 
 class ImageUrlContent(ResponseModel):
@@ -111,7 +118,7 @@ Content = Annotated[
         Annotated[ImageUrlContent, Tag("image_url")],
         Annotated[RefusalContent, Tag("refusal")],
     ],
-    Discriminator(_type_tag),
+    Discriminator(type_tag),
 ]
 
 
@@ -149,14 +156,12 @@ class Message(ResponseModel):
     metadata: Metadata | None = None
 
 
-class RequestImageFile(RequestModel):
-    file_id: str
-    detail: Literal["auto", "low", "high"] | None = None
+class RequestImageFile(RequestModel, ImageFileFields):
+    """An image file in a create-message body."""
 
 
-class RequestImageUrl(RequestModel):
-    url: str
-    detail: Literal["auto", "low", "high"] | None = None
+class RequestImageUrl(RequestModel, ImageUrlFields):
+    """An image URL in a create-message body."""
 
 
 class RequestImageFilePart(RequestModel):
@@ -180,7 +185,7 @@ RequestContentPart = Annotated[
         Annotated[RequestImageUrlPart, Tag("image_url")],
         Annotated[RequestTextPart, Tag("text")],
     ],
-    Discriminator(_type_tag),
+    Discriminator(type_tag),
 ]
 
 

@@ -66,6 +66,7 @@ __all__ = [
     "ResponseFormatJsonSchema",
     "ResponseFormatText",
     "Run",
+    "RunOptions",
     "Thread",
     "Tool",
     "ToolChoice",
@@ -222,7 +223,8 @@ class FunctionTool(ResponseModel):
     function: FunctionDefinition
 
 
-def _type_tag(value: Any) -> str | None:
+def type_tag(value: Any) -> str | None:
+    """The ``type`` of a tagged-union member, raw or parsed (the discriminator of every union)."""
     kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
     return kind if isinstance(kind, str) else None
 
@@ -233,7 +235,7 @@ Tool = Annotated[
         Annotated[FileSearchTool, Tag("file_search")],
         Annotated[FunctionTool, Tag("function")],
     ],
-    Discriminator(_type_tag),
+    Discriminator(type_tag),
 ]
 """One of the three tool types, told apart by ``type``."""
 Tools = Annotated[list[Tool], Field(max_length=MAX_TOOLS)]
@@ -303,7 +305,7 @@ class ResponseFormatJsonSchema(ResponseModel):
 def _format_tag(value: Any) -> str:
     if isinstance(value, str):
         return "string"
-    return _type_tag(value) or "unknown"
+    return type_tag(value) or "unknown"
 
 
 ResponseFormat = Annotated[
@@ -471,14 +473,13 @@ class CreateThreadRequest(RequestModel):
 TokenLimit = Annotated[int, Field(ge=MIN_TOKEN_LIMIT)]
 
 
-class CreateRunRequest(RequestModel):
-    """Body of ``POST /threads/{thread_id}/runs``, enforcing the spec's numeric limits."""
+class RunOptions(RequestModel):
+    """What both run-creating bodies (create run, create thread and run) say about the run,
+    enforcing the spec's numeric limits."""
 
     assistant_id: str
     model: str | None = None
     instructions: str | None = None
-    additional_instructions: str | None = None
-    additional_messages: list[dict[str, Any]] | None = None
     tools: Tools | None = None
     metadata: Metadata | None = None
     temperature: Temperature | None = None
@@ -490,4 +491,11 @@ class CreateRunRequest(RequestModel):
     tool_choice: ToolChoice | None = None
     parallel_tool_calls: bool | None = None
     response_format: ResponseFormat | None = None
+
+
+class CreateRunRequest(RunOptions):
+    """Body of ``POST /threads/{thread_id}/runs``."""
+
+    additional_instructions: str | None = None
+    additional_messages: list[dict[str, Any]] | None = None
     reasoning_effort: str | None = None

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
-from pydantic import Field
-
-from harness.api.constants import MAX_TOOLS, MIN_TOKEN_LIMIT
 from harness.api.models import (
     CreateThreadRequest,
     Metadata,
     RequestModel,
-    ResponseFormat,
     ResponseModel,
-    Tool,
-    ToolChoice,
+    RunOptions,
     ToolResources,
-    TruncationStrategy,
     Usage,
 )
 
@@ -84,25 +78,8 @@ class SubmitToolOutputsRequest(RequestModel):
     stream: bool | None = None
 
 
-TokenLimit = Annotated[int, Field(ge=MIN_TOKEN_LIMIT)]
-
-
-class CreateThreadAndRunRequest(RequestModel):
+class CreateThreadAndRunRequest(RunOptions):
     """Body of ``POST /threads/runs``: a thread (optional) and the run on it."""
 
-    assistant_id: str
     thread: CreateThreadRequest | None = None
-    model: str | None = None
-    instructions: str | None = None
-    tools: Annotated[list[Tool], Field(max_length=MAX_TOOLS)] | None = None
     tool_resources: ToolResources | None = None
-    metadata: Metadata | None = None
-    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
-    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
-    stream: bool | None = None
-    max_prompt_tokens: TokenLimit | None = None
-    max_completion_tokens: TokenLimit | None = None
-    truncation_strategy: TruncationStrategy | None = None
-    tool_choice: ToolChoice | None = None
-    parallel_tool_calls: bool | None = None
-    response_format: ResponseFormat | None = None

@@ -39,13 +39,19 @@ import re
 import sys
 import tempfile
 import time
-from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from harness.cassette.reader import (
+    INTERACTIONS,
+    STREAMED,
+    SURROGATE_ESCAPE,
+    ReadWhole,
+    read_members,
+)
 from harness.stream.sse import (
     ServerSentEvent,
     decode,
@@ -61,6 +67,7 @@ __all__ = [
     "CASSETTE_VERSION",
     "Cassette",
     "CassetteError",
+    "CassetteReader",
     "Interaction",
     "MatchKey",
     "Message",
@@ -87,7 +94,6 @@ Accept = Callable[["Request"], bool]
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 _PATH = re.compile(r"/[\x21-\x7e]*")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _encodable(text: str) -> bool:
@@ -361,7 +367,7 @@ def match_key(request: Request) -> MatchKey:
     canonical body. Scheme, host, port and headers are not part of it. Credentials are made
     equal by scrubbing the live request first (``harness.cassette.scrub.clean_request``)."""
     query = tuple(sorted(request.query))
-    return (request.method.upper(), request.path, query, request.canonical_body())
+    return (sys.intern(request.method.upper()), request.path, query, request.canonical_body())
 
 
 def differing_parts(recorded: Request, live: Request) -> list[str]:
@@ -375,28 +381,76 @@ def differing_parts(recorded: Request, live: Request) -> list[str]:
 # --------------------------------------------------------------------------- the cassette
 
 
-@dataclass
 class Cassette:
     """The interactions of one file, with an index for constant-time lookup.
 
     Identical requests are answered in recorded order: :meth:`play` hands out the first
     unplayed match and remembers it was played.
+
+    A loaded cassette keeps each interaction as its compact JSON bytes (a fraction of the
+    parsed objects' size) and the index as keys to interaction numbers; :meth:`interaction`
+    parses one on demand. The first use of :attr:`interactions` parses them all, and from then
+    on that list is the cassette (what writers and editors change).
     """
 
-    path: Path | None = None
-    interactions: list[Interaction] = field(default_factory=list)
-    key: Callable[[Request], Hashable] = field(default=match_key, repr=False)
-    """What indexes the interactions (the pytest plugin's ``match_on`` may change it)."""
-    _index: dict[Hashable, deque[int]] | None = field(default=None, repr=False)
-    _played: set[int] = field(default_factory=set, repr=False)
+    def __init__(
+        self,
+        path: Path | None = None,
+        interactions: list[Interaction] | None = None,
+        key: Callable[[Request], Hashable] = match_key,
+    ) -> None:
+        self.path = path
+        self._interactions: list[Interaction] | None = [] if interactions is None else interactions
+        self._records: list[bytes] = []
+        self._key = key
+        self._index: dict[Hashable, int | list[int]] | None = None
+        self._cursor: dict[Hashable, int] = {}
+        """Per key with several interactions: how many leading ones are known played."""
+        self._played: set[int] = set()
+
+    def __repr__(self) -> str:
+        return f"<Cassette {self.path} interactions={self.interaction_count}>"
+
+    @property
+    def key(self) -> Callable[[Request], Hashable]:
+        """What indexes the interactions (the pytest plugin's ``match_on`` may change it)."""
+        return self._key
+
+    @key.setter
+    def key(self, key: Callable[[Request], Hashable]) -> None:
+        if key is not self._key:
+            self._key, self._index, self._cursor = key, None, {}
 
     # ----------------------------------------------------------------- reading and writing
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Cassette:
-        """Read ``path``; :class:`CassetteError` says what is wrong, with the line if known."""
+    def load(
+        cls, path: str | os.PathLike[str], *, key: Callable[[Request], Hashable] = match_key
+    ) -> Cassette:
+        """Read ``path`` one interaction at a time into the compact form, indexed by ``key``;
+        :class:`CassetteError` says what is wrong, with the line if known."""
         file = Path(path)
-        return cls._from_text(_read_text(file), path=file)  # the text is not kept here
+        try:
+            return cls._streamed(file, key)
+        except ReadWhole:  # read it whole: that names the problem (or reads an odd layout)
+            cassette = cls._from_text(_read_text(file), path=file)
+            cassette.key = key
+            return cassette
+
+    @classmethod
+    def _streamed(cls, file: Path, key: Callable[[Request], Hashable]) -> Cassette:
+        cassette = cls(path=file, key=key)
+        cassette._interactions = None
+        records = cassette._records
+        index: dict[Hashable, int | list[int]] = {}
+        for number, interaction, item in _stream(file, {}):
+            try:
+                records.append(_record(item))
+            except RecursionError:
+                raise ReadWhole from None
+            _index_add(index, key(interaction.request), number)
+        cassette._index = index
+        return cassette
 
     @classmethod
     def from_bytes(cls, raw: bytes, *, path: Path | None = None) -> Cassette:
@@ -415,10 +469,9 @@ class Cassette:
 
     @classmethod
     def _from_text(cls, text: str, *, path: Path | None) -> Cassette:
-        """Parse the file's text. The text is dropped once parsed: a big cassette's peak memory
-        is its parsed form, not that plus its bytes and its text."""
+        """Parse the file's text whole. The text is dropped once parsed."""
         where = path if path is not None else "<cassette>"
-        surrogates = bool(_SURROGATE_ESCAPE.search(text))
+        surrogates = bool(SURROGATE_ESCAPE.search(text))
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -439,7 +492,8 @@ class Cassette:
         try:
             cassette = cls.from_dict(data, path=path)
             if surrogates:
-                cassette._check_bodies_encode()
+                for number, interaction in enumerate(cassette.interactions):
+                    _check_encodes(interaction, number)
         except ValueError as exc:
             raise CassetteError(where, f"{exc}; fix the file or re-record it") from None
         except RecursionError:
@@ -447,17 +501,6 @@ class Cassette:
                 where, "a body nested too deeply to send; fix the file or re-record it"
             ) from None
         return cassette
-
-    def _check_bodies_encode(self) -> None:
-        for number, interaction in enumerate(self.interactions):
-            for part in ("request", "response"):
-                try:
-                    getattr(interaction, part).body_bytes  # noqa: B018
-                except UnicodeEncodeError:
-                    raise ValueError(
-                        f"interactions[{number}].{part}.json holds a lone surrogate; it cannot "
-                        "be sent"
-                    ) from None
 
     @classmethod
     def from_dict(cls, data: object, *, path: Path | None = None) -> Cassette:
@@ -470,20 +513,10 @@ class Cassette:
                 f"cassette version {version!r} is not supported (this harness reads versions "
                 f"{_PLAIN_VERSION} and {CASSETTE_VERSION}); upgrade assistants-harness or re-record"
             )
-        items = data.get("interactions")
+        items = data.get(INTERACTIONS)
         if not isinstance(items, list):
             raise ValueError('"interactions" must be a list')
-        interactions = []
-        for number, item in enumerate(items):
-            where = f"interactions[{number}]"
-            if not isinstance(item, dict):
-                raise ValueError(f"{where} must be an object")
-            interactions.append(
-                Interaction(
-                    Request.from_dict(item.get("request"), f"{where}.request"),
-                    Response.from_dict(item.get("response"), f"{where}.response"),
-                )
-            )
+        interactions = [_interaction_from(item, number) for number, item in enumerate(items)]
         if version == _PLAIN_VERSION:
             for number, interaction in enumerate(interactions):
                 if interaction.has_stream:
@@ -516,33 +549,71 @@ class Cassette:
         self.path = target
         return target
 
-    # ----------------------------------------------------------------- lookup
+    # ----------------------------------------------------------------- the interactions
+
+    @property
+    def interactions(self) -> list[Interaction]:
+        """Every interaction, parsed (see the class docstring)."""
+        if self._interactions is None:
+            self._interactions = [self._parsed(n) for n in range(len(self._records))]
+            self._records = []
+        return self._interactions
+
+    @property
+    def interaction_count(self) -> int:
+        """How many interactions the cassette holds (without parsing any)."""
+        if self._interactions is None:
+            return len(self._records)
+        return len(self._interactions)
+
+    def interaction(self, number: int) -> Interaction:
+        """Interaction ``number`` (parsed from the compact form each time, until
+        :attr:`interactions` is used)."""
+        if self._interactions is None:
+            return self._parsed(number)
+        return self._interactions[number]
+
+    def _parsed(self, number: int) -> Interaction:
+        return _interaction_from(json.loads(self._records[number]), number)
+
+    def _request(self, number: int) -> Request:
+        if self._interactions is None:
+            data = json.loads(self._records[number])
+            return Request.from_dict(data["request"], f"interactions[{number}].request")
+        return self._interactions[number].request
 
     def append(self, interaction: Interaction) -> None:
         """Add an interaction (keeps the index current)."""
-        self.interactions.append(interaction)
+        interactions = self.interactions
+        interactions.append(interaction)
         if self._index is not None:
-            key = self.key(interaction.request)
-            self._index.setdefault(key, deque()).append(len(self.interactions) - 1)
+            _index_add(self._index, self.key(interaction.request), len(interactions) - 1)
 
-    def _lookup(self) -> dict[Hashable, deque[int]]:
+    # ----------------------------------------------------------------- lookup
+
+    def _lookup(self) -> dict[Hashable, int | list[int]]:
         if self._index is None:
-            index: dict[Hashable, deque[int]] = {}
-            for number, interaction in enumerate(self.interactions):
-                if number not in self._played:
-                    index.setdefault(self.key(interaction.request), deque()).append(number)
-            self._index = index
+            index: dict[Hashable, int | list[int]] = {}
+            for number in range(self.interaction_count):
+                _index_add(index, self.key(self._request(number)), number)
+            self._index, self._cursor = index, {}
         return self._index
 
-    def _find(self, key: Hashable, accept: Accept | None) -> tuple[deque[int], int] | None:
-        queue = self._lookup().get(key)
-        if not queue:
+    def _find(self, key: Hashable, accept: Accept | None) -> int | None:
+        entry = self._lookup().get(key)
+        if entry is None:
             return None
-        if accept is None:
-            return queue, queue[0]
-        for number in queue:  # a scan of the requests sharing the key, for user matchers
-            if accept(self.interactions[number].request):
-                return queue, number
+        if isinstance(entry, int):
+            if entry in self._played or (accept is not None and not accept(self._request(entry))):
+                return None
+            return entry
+        start = self._cursor.get(key, 0)
+        while start < len(entry) and entry[start] in self._played:
+            start += 1
+        self._cursor[key] = start
+        for number in entry[start:]:  # a scan of the requests sharing the key, for user matchers
+            if number not in self._played and (accept is None or accept(self._request(number))):
+                return number
         return None
 
     def play(self, request: Request, accept: Accept | None = None) -> Interaction | None:
@@ -553,28 +624,30 @@ class Cassette:
     def play_key(self, key: Hashable, accept: Accept | None = None) -> Interaction | None:
         """:meth:`play` for a request whose :attr:`key` (by default :func:`match_key`) is
         already known."""
-        found = self._find(key, accept)
-        if found is None:
-            return None
-        queue, number = found
-        if queue[0] == number:
-            queue.popleft()
-        else:
-            queue.remove(number)
-        self._played.add(number)
-        return self.interactions[number]
+        number = self.play_number(key, accept)
+        return None if number is None else self.interaction(number)
+
+    def play_number(self, key: Hashable, accept: Accept | None = None) -> int | None:
+        """:meth:`play_key`, giving the interaction's number (nothing is parsed for it)."""
+        number = self._find(key, accept)
+        if number is not None:
+            self._played.add(number)
+        return number
 
     def can_play(self, request: Request, accept: Accept | None = None) -> bool:
         """Whether :meth:`play` would answer ``request``."""
         return self._find(self.key(request), accept) is not None
 
     def has_recorded(self, request: Request, accept: Accept | None = None) -> bool:
-        """Whether any interaction, played or not, matches ``request`` (the index keeps the key
-        of every recorded request: playing empties its queue, never removes it)."""
-        key = self.key(request)
+        """Whether any interaction, played or not, matches ``request`` (the index keeps every
+        recorded number, played or not)."""
+        entry = self._lookup().get(self.key(request))
+        if entry is None:
+            return False
         if accept is None:
-            return key in self._lookup()
-        return any(self.key(i.request) == key and accept(i.request) for i in self.interactions)
+            return True
+        numbers = [entry] if isinstance(entry, int) else entry
+        return any(accept(self._request(number)) for number in numbers)
 
     @property
     def play_count(self) -> int:
@@ -584,39 +657,168 @@ class Cassette:
     @property
     def all_played(self) -> bool:
         """Whether every recorded interaction was played."""
-        return len(self._played) == len(self.interactions)
+        return len(self._played) == self.interaction_count
+
+    def unplayed_numbers(self) -> list[int]:
+        """The numbers of the interactions not played yet, in recorded order."""
+        return [n for n in range(self.interaction_count) if n not in self._played]
 
     def unplayed(self) -> list[Interaction]:
         """Interactions not played yet, in recorded order."""
-        return [i for n, i in enumerate(self.interactions) if n not in self._played]
+        return [self.interaction(n) for n in self.unplayed_numbers()]
 
     def rewind(self) -> None:
         """Forget what was played."""
         self._played.clear()
-        self._index = None
+        self._cursor = {}
+        if self._interactions is not None:  # they may have been edited: index them afresh
+            self._index = None
 
     def nearest(self, request: Request) -> Interaction | None:
         """The recorded interaction most like ``request`` (same method and path first, then the
         most similar body), for explaining a miss."""
-        if not self.interactions:
-            return None
+        number = self.nearest_number(request)
+        return None if number is None else self.interaction(number)
 
-        same = [
-            i
-            for i in self.interactions
-            if i.request.method == request.method and i.request.path == request.path
-        ]
+    def nearest_number(self, request: Request) -> int | None:
+        """:meth:`nearest`, giving the interaction's number."""
+        count = self.interaction_count
+        if not count:
+            return None
+        same = self._same_target(request)
         body = request.canonical_body()
 
-        def score(interaction: Interaction) -> tuple[int, int, int]:
-            other = interaction.request
+        def score(number: int) -> tuple[int, int, int]:
+            other = self._request(number)
             return (
                 other.method == request.method,
                 other.path == request.path,
                 -_distance(other.canonical_body(), body),
             )
 
-        return max((same or self.interactions)[:_NEAREST_CANDIDATES], key=score)
+        return max((same or range(count))[:_NEAREST_CANDIDATES], key=score)
+
+    def _same_target(self, request: Request) -> list[int]:
+        """The first :data:`_NEAREST_CANDIDATES` interactions with the request's method and
+        path (in the compact form, found by their bytes, then parsed to be sure)."""
+        same: list[int] = []
+        if self._interactions is not None:
+            for number, interaction in enumerate(self._interactions):
+                other = interaction.request
+                if other.method == request.method and other.path == request.path:
+                    same.append(number)
+            return same[:_NEAREST_CANDIDATES]
+        needle = b'"path":' + json.dumps(request.path, ensure_ascii=False).encode()
+        for number, record in enumerate(self._records):
+            if needle in record:
+                other = self._request(number)
+                if other.method == request.method and other.path == request.path:
+                    same.append(number)
+                    if len(same) == _NEAREST_CANDIDATES:
+                        break
+        return same
+
+
+class CassetteReader:
+    """The interactions of one cassette file, validated and given one at a time as
+    ``(number, interaction)``: what ``verify`` and ``scan`` read, in memory that does not grow
+    with the file. A problem raises :class:`CassetteError` (as :meth:`Cassette.load` would) when
+    the reading reaches it, after the interactions before it; :attr:`top` holds the document's
+    other top-level members once the iteration ends.
+
+    A layout the stream does not read (a top-level key given twice, which ``json.loads``
+    resolves by keeping the last) is read whole instead, and the iteration starts again at
+    interaction 0: whoever counts something per file starts afresh at 0.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.top: dict[str, Any] = {}
+
+    def __iter__(self) -> Iterator[tuple[int, Interaction]]:
+        self.top = {}
+        try:
+            for number, interaction, _ in _stream(self.path, self.top):
+                yield number, interaction
+        except ReadWhole:
+            text = _read_text(self.path)
+            cassette = Cassette._from_text(text, path=self.path)  # raises what is wrong
+            self.top = {k: v for k, v in json.loads(text).items() if k != INTERACTIONS}
+            del text
+            yield from enumerate(cassette.interactions)
+
+
+def _stream(path: Path, top: dict[str, Any]) -> Iterator[tuple[int, Interaction, Any]]:
+    """``(number, interaction, stored form)`` for each interaction of ``path``, validated as
+    :meth:`Cassette.from_dict` validates; the other top-level members go to ``top``. Raises
+    :class:`ReadWhole` for whatever is wrong (the whole-file reading names it)."""
+    first_stream: int | None = None
+    number, listed = 0, False
+    for name, value, surrogate in read_members(path):
+        if name is not None:
+            if name != INTERACTIONS:
+                top[name] = value
+            elif value is STREAMED:
+                listed = True
+            else:
+                raise ReadWhole  # not a list
+            continue
+        try:
+            interaction = _interaction_from(value, number)
+            if surrogate:
+                _check_encodes(interaction, number)
+        except (ValueError, RecursionError):
+            raise ReadWhole from None
+        if first_stream is None and interaction.has_stream:
+            first_stream = number
+        yield number, interaction, value
+        number += 1
+    version = top.get("version")
+    if (
+        top.get("format") != CASSETTE_FORMAT
+        or not listed
+        or version not in (_PLAIN_VERSION, CASSETTE_VERSION)
+        or isinstance(version, bool)
+        or (version == _PLAIN_VERSION and first_stream is not None)
+    ):
+        raise ReadWhole
+
+
+def _interaction_from(item: object, number: int) -> Interaction:
+    where = f"interactions[{number}]"
+    if not isinstance(item, dict):
+        raise ValueError(f"{where} must be an object")
+    return Interaction(
+        Request.from_dict(item.get("request"), f"{where}.request"),
+        Response.from_dict(item.get("response"), f"{where}.response"),
+    )
+
+
+def _check_encodes(interaction: Interaction, number: int) -> None:
+    """A lone surrogate (from a ``\\uD800`` escape) in a JSON body cannot be sent."""
+    for part in ("request", "response"):
+        try:
+            getattr(interaction, part).body_bytes  # noqa: B018
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"interactions[{number}].{part}.json holds a lone surrogate; it cannot be sent"
+            ) from None
+
+
+def _record(item: Any) -> bytes:
+    """An interaction's compact form: its stored JSON without whitespace."""
+    text = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _index_add(index: dict[Hashable, int | list[int]], key: Hashable, number: int) -> None:
+    entry = index.get(key)
+    if entry is None:
+        index[key] = number
+    elif isinstance(entry, int):
+        index[key] = [entry, number]
+    else:
+        entry.append(number)
 
 
 _NEAREST_CANDIDATES = 200
@@ -660,9 +862,11 @@ def _common_prefix(a: str, b: str) -> int:
 # --------------------------------------------------------------------------- files
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, sync: bool = True) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never a
-    torn one: a temp file in the same directory, fsync, then an atomic rename."""
+    torn one: a temp file in the same directory, fsync, then an atomic rename. ``sync=False``
+    skips the fsync: still whole after a process kill (the page cache survives it), not
+    necessarily after a power loss."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(target)
@@ -672,8 +876,9 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

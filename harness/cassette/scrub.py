@@ -750,16 +750,18 @@ def clean_interaction(
     interaction: Interaction,
     scrubber: Scrubber | None = None,
     secrets: Secrets | None = None,
+    *,
+    in_place: bool = False,
 ) -> Interaction:
     """What goes to disk: bodies decoded, volatile headers dropped, every credential replaced
     by its placeholder, in requests and responses. ``secrets`` carries what earlier
     interactions of the same cassette taught (and learns from this one); without it only this
     interaction's values are learned. Returns a new interaction; the argument is left as it
-    was."""
+    was unless ``in_place`` (for one built only to be stored)."""
     scrubber = scrubber or Scrubber()
     secrets = secrets if secrets is not None else Secrets()
-    request = copy.deepcopy(interaction.request)
-    response = copy.deepcopy(interaction.response)
+    request = interaction.request if in_place else copy.deepcopy(interaction.request)
+    response = interaction.response if in_place else copy.deepcopy(interaction.response)
     _clean_request(request, scrubber, secrets)
     _clean_message(response, scrubber, secrets)
     return Interaction(request, response)

@@ -40,6 +40,7 @@ __all__ = [
     "plan_run",
     "scenario_for",
     "settle",
+    "step_object",
     "submit_tool_outputs",
 ]
 
@@ -285,10 +286,15 @@ def _plan_for_seeded(store: Store, run: JSON) -> Plan:
 
 
 def _new_step(store: Store, run: JSON, details: JSON) -> JSON:
-    step: JSON = {
-        "id": store.new_id("step"),
+    return store.add_step(step_object(run, details, store.new_id("step"), store.tick()))
+
+
+def step_object(run: JSON, details: JSON, step_id: str, created_at: int) -> JSON:
+    """A new, in-progress step of ``run`` with ``details`` (``type`` taken from them)."""
+    return {
+        "id": step_id,
         "object": "thread.run.step",
-        "created_at": store.tick(),
+        "created_at": created_at,
         "assistant_id": run["assistant_id"],
         "thread_id": run["thread_id"],
         "run_id": run["id"],
@@ -303,7 +309,6 @@ def _new_step(store: Store, run: JSON, details: JSON) -> JSON:
         "metadata": {},
         "usage": None,
     }
-    return store.add_step(step)
 
 
 def _require_action(store: Store, run: JSON, plan: Plan) -> list[Change]:

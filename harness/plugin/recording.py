@@ -81,7 +81,6 @@ class Recording:
     """What was on disk when the test started (empty in ``rewrite`` mode)."""
     recorded: list[Interaction] = field(default_factory=list)
     """What this test recorded (cleaned), saved when the test ends."""
-    played: list[Interaction] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
     drift_errors: list[str] = field(default_factory=list)
     existed: bool = False
@@ -92,7 +91,9 @@ class Recording:
     _scrubber: Scrubber = field(default_factory=Scrubber, repr=False)
     _secrets: Secrets = field(default_factory=Secrets, repr=False)
     """Credential values this test's traffic carried: removed wherever they reappear."""
-    _repeatable: dict[Hashable, list[Interaction]] = field(default_factory=dict, repr=False)
+    _played: list[int] = field(default_factory=list, repr=False)
+    """The numbers of the loaded interactions played, in order (a repeat again)."""
+    _repeatable: dict[Hashable, list[int]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(
@@ -116,10 +117,9 @@ class Recording:
             raise CassetteError(path, "is a directory, where the cassette file should be")
         existed = path.is_file() and not ledger.has("created", path)
         if existed and config.mode != "rewrite":
-            loaded = Cassette.load(path)
+            loaded = Cassette.load(path, key=matcher.key)
         else:
-            loaded = Cassette(path=path)
-        loaded.key = matcher.key
+            loaded = Cassette(path=path, key=matcher.key)
         return cls(
             path=path,
             config=config,
@@ -135,7 +135,7 @@ class Recording:
     def __repr__(self) -> str:
         return (
             f"<Recording {self.path} mode={self.config.mode} loaded="
-            f"{len(self.loaded.interactions)} played={len(self.played)} "
+            f"{self.loaded.interaction_count} played={len(self._played)} "
             f"recorded={len(self.recorded)}>"
         )
 
@@ -151,8 +151,14 @@ class Recording:
         return [*self.loaded.interactions, *self.recorded]
 
     @property
+    def played(self) -> list[Interaction]:
+        """The loaded interactions played so far, in order (parsed from the cassette's compact
+        form when asked for: a long replay does not keep every answer)."""
+        return [self.loaded.interaction(number) for number in self._played]
+
+    @property
     def play_count(self) -> int:
-        return len(self.played)
+        return len(self._played)
 
     @property
     def all_played(self) -> bool:
@@ -186,14 +192,15 @@ class Recording:
     def _accept(self, request: Request) -> Accept | None:
         return self.matcher.accepts(request)
 
-    def _repeat(self, request: Request) -> Interaction | None:
-        """Under ``allow_playback_repeats``: the last played answer to this request."""
+    def _repeat(self, request: Request) -> int | None:
+        """Under ``allow_playback_repeats``: the number of the last played answer to this
+        request."""
         if not self.config.allow_playback_repeats:
             return None
         accept = self._accept(request)
-        for interaction in reversed(self._repeatable.get(self.loaded.key(request), ())):
-            if accept is None or accept(interaction.request):
-                return interaction
+        for number in reversed(self._repeatable.get(self.loaded.key(request), ())):
+            if accept is None or accept(self.loaded.interaction(number).request):
+                return number
         return None
 
     def can_answer(self, request: Request) -> bool:
@@ -201,7 +208,8 @@ class Recording:
         may not record raises :class:`CassetteMissError` before anything is sent."""
         try:
             if self.config.mode not in ("all", "rewrite") and (
-                self.loaded.can_play(request, self._accept(request)) or self._repeat(request)
+                self.loaded.can_play(request, self._accept(request))
+                or self._repeat(request) is not None
             ):
                 return True
             if self.can_record:
@@ -214,12 +222,17 @@ class Recording:
 
     def answer(self, request: Request) -> Response:
         """The next recorded response to the (cleaned) request, marked played."""
-        interaction = self.loaded.play(request, self._accept(request)) or self._repeat(request)
-        if interaction is None:  # the stubs only ask after can_answer said yes
+        key = self.loaded.key(request)
+        number = self.loaded.play_number(key, self._accept(request))
+        if number is None:
+            number = self._repeat(request)
+        if number is None:  # the stubs only ask after can_answer said yes
             raise CassetteMissError(self.explain_miss(request))
-        self._repeatable.setdefault(self.loaded.key(request), []).append(interaction)
-        self.played.append(interaction)
-        self._check_drift(interaction, len(self.played) - 1, "replayed")
+        if self.config.allow_playback_repeats:
+            self._repeatable.setdefault(key, []).append(number)
+        self._played.append(number)
+        interaction = self.loaded.interaction(number)
+        self._check_drift(interaction, len(self._played) - 1, "replayed")
         return interaction.response
 
     def learn_headers(self, headers: Iterable[tuple[str, Any]]) -> None:
@@ -239,7 +252,7 @@ class Recording:
         if interaction is None:
             return
         self.recorded.append(interaction)
-        number = len(self.loaded.interactions) + len(self.recorded) - 1
+        number = self.loaded.interaction_count + len(self.recorded) - 1
         self._check_drift(interaction, number, "recorded")
 
     def _before_record(self, interaction: Interaction) -> Interaction | None:
@@ -308,11 +321,11 @@ class Recording:
                 "answer again).",
             ]
         else:
-            nearest = self.loaded.nearest(request)
-            if nearest is None:
+            number = self.loaded.nearest_number(request)
+            if number is None:
                 lines += ["", "The cassette has no recorded interactions."]
             else:
-                number = self.loaded.interactions.index(nearest)
+                nearest = self.loaded.interaction(number)
                 lines += ["", f"Nearest recorded request (interaction #{number}):"]
                 lines += _indented_request(nearest.request)
                 lines += ["", "What differs (- recorded, + this request):"]
@@ -343,14 +356,14 @@ class Recording:
 
     def explain_unplayed(self) -> str:
         """Under ``assert_all_played``: the interactions the test did not use, or ``""``."""
-        unplayed = self.unplayed()
+        unplayed = self.loaded.unplayed_numbers()
         if not unplayed or self.config.mode in ("all", "rewrite"):
             return ""
-        numbers = {id(i): n for n, i in enumerate(self.loaded.interactions)}
+        shown = [(n, self.loaded.interaction(n).request) for n in unplayed[:10]]
         lines = [
-            f"harness cassette: {len(unplayed)} of {len(self.loaded.interactions)} recorded "
+            f"harness cassette: {len(unplayed)} of {self.loaded.interaction_count} recorded "
             f"interaction(s) in {self.path} were not played (assert_all_played):",
-            *(f"  #{numbers[id(i)]}: {i.request.method} {i.request.target}" for i in unplayed[:10]),
+            *(f"  #{n}: {request.method} {request.target}" for n, request in shown),
         ]
         if len(unplayed) > 10:
             lines.append(f"  ... and {len(unplayed) - 10} more")

@@ -5,9 +5,10 @@
 (``Cassette.play(clean_request(live))``); any other request is forwarded to the target and the
 answer is streamed back to the client message by message (so a ``text/event-stream`` arrives
 event by event), then recorded: scrubbed by :func:`~harness.cassette.scrub.clean_interaction`
-as the plugin does, appended, and the cassette rewritten atomically before the answer's last
-message goes out, so a client that has its answer knows it is on disk, and a kill loses at most
-the interaction in flight.
+as the plugin does, appended, and the cassette rewritten atomically, off the response path
+(:mod:`harness.tools.cassette_writer`). The last message of an answer waits until the
+interaction before it is in the file, so at any moment at most one answered interaction is not
+yet written: a kill loses at most that one, the one in flight.
 
 Targets (:class:`Target`): the built-in emulator called in-process (the default: no socket,
 no key), or a backend URL reached with httpx. The key for a backend comes from an environment
@@ -22,28 +23,20 @@ every request again (appending), ``none`` only replays. Replay-only modes are se
 
 from __future__ import annotations
 
-import json
-import textwrap
-import threading
+import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from harness.cassette.format import (
-    CASSETTE_FORMAT,
-    CASSETTE_VERSION,
-    Cassette,
-    Interaction,
-    Request,
-    Response,
-    atomic_write_text,
-)
+from harness.cassette.format import Cassette, Interaction, Request, Response
 from harness.cassette.scrub import Scrubber, clean_interaction, clean_request
 from harness.server.asgi import HOP_BY_HOP, ASGIMessage, Receive, Scope, Send, read_body, respond
 from harness.server.replay import ReplayApp
+from harness.tools.cassette_writer import CassetteWriter
 
 if TYPE_CHECKING:
     import httpx
@@ -224,7 +217,7 @@ class HttpTarget:
 
 class RecordApp:
     """The recording proxy (ASGI). ``recorded`` counts new interactions, ``answered`` the
-    requests answered from the cassette."""
+    requests answered from the cassette. :meth:`close` when done (it writes what is queued)."""
 
     def __init__(
         self,
@@ -239,26 +232,21 @@ class RecordApp:
         self.target = target
         self.scrubber = scrubber or Scrubber()
         existing = Cassette.load(self.path) if self.path.is_file() else Cassette(path=self.path)
-        self._texts = [_interaction_text(i) for i in existing.interactions]
-        self._streams = any(i.has_stream for i in existing.interactions)
+        self.writer = CassetteWriter(self.path, existing)
         self.lookup = existing if mode == "new_episodes" else Cassette()
-        self.new: list[Interaction] = []
         self.answered = 0
-        self._lock = threading.Lock()
+        self._previous: Future[Interaction | None] | None = None
 
     @property
     def recorded(self) -> int:
-        return len(self.new)
+        return len(self.writer.recorded)
 
-    def _save(self, interaction: Interaction) -> None:
-        """Append and rewrite the file atomically. Each interaction is serialized once, so a
-        save costs one join and one write, not re-encoding the whole cassette."""
-        text = _interaction_text(interaction)
-        with self._lock:
-            self.new.append(interaction)
-            self._texts.append(text)
-            self._streams = self._streams or interaction.has_stream
-            atomic_write_text(self.path, _document_text(self._texts, streams=self._streams))
+    def close(self) -> None:
+        """Write every queued interaction and fsync the cassette."""
+        self.writer.close()
+
+    def _clean(self, interaction: Interaction) -> Interaction | None:
+        return clean_interaction(interaction, self.scrubber, in_place=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -280,9 +268,13 @@ class RecordApp:
             return
         held: list[ASGIMessage] = []
         response = await self.target.forward(request, _passing(send, held))
-        self._save(clean_interaction(Interaction(request, response), self.scrubber))
-        for message in held:  # the client sees the end of the answer once it is on disk
+        saved = self.writer.submit(Interaction(request, response), self._clean)
+        previous, self._previous = self._previous, saved
+        if previous is not None:  # at most one answered interaction is not yet on disk
+            await asyncio.wrap_future(previous)
+        for message in held:
             await send(message)
+        await asyncio.wrap_future(saved)  # a graceful shutdown waits for this
 
 
 def _passing(send: Send, held: list[ASGIMessage]) -> Emit:
@@ -305,25 +297,6 @@ def _passing(send: Send, held: list[ASGIMessage]) -> Emit:
         await send(message)
 
     return emit
-
-
-def _interaction_text(interaction: Interaction) -> str:
-    """One interaction as :meth:`Cassette.dumps` writes it inside ``"interactions"``."""
-    text = json.dumps(interaction.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
-    return textwrap.indent(text, "    ")
-
-
-_PLAIN_VERSION = Cassette().to_dict()["version"]
-"""The version a cassette without stream entries is written as."""
-
-
-def _document_text(interactions: list[str], *, streams: bool) -> str:
-    """The bytes :meth:`Cassette.dumps` gives for these serialized interactions (``streams``:
-    whether one holds stream events, which decides the version)."""
-    head = json.dumps(CASSETTE_FORMAT, ensure_ascii=False)
-    version = CASSETTE_VERSION if streams else _PLAIN_VERSION
-    body = "[\n" + ",\n".join(interactions) + "\n  ]" if interactions else "[]"
-    return f'{{\n  "format": {head},\n  "interactions": {body},\n  "version": {version}\n}}\n'
 
 
 def _request_from_scope(scope: Scope, body: bytes) -> Request:
@@ -351,10 +324,12 @@ def create_app(
     target: str | None = None,
     api_key: str | None = None,
     seed: int = 0,
+    scrubber: Scrubber | None = None,
 ) -> RecordApp | ReplayApp:
     """The app ``harness record`` serves: a :class:`ReplayApp` when the mode only replays
     (``none``, or ``once`` with an existing cassette), else a :class:`RecordApp` forwarding to
-    ``target`` (with ``api_key``) or to the built-in emulator seeded with ``seed``."""
+    ``target`` (with ``api_key``) or to the built-in emulator seeded with ``seed``, scrubbing
+    with ``scrubber`` (default: the built-in rules)."""
     cassette = Path(path)
     if mode not in RECORD_PROXY_MODES:
         raise RecordError(f"mode {mode!r} is not one of {', '.join(RECORD_PROXY_MODES)}")
@@ -362,14 +337,17 @@ def create_app(
         if not cassette.is_file():
             raise RecordError(f"{cassette}: no such cassette; mode 'none' only replays")
         return ReplayApp([Cassette.load(cassette)])
+    scrubber = scrubber or Scrubber()
     if cassette.is_dir():
         raise RecordError(f"{cassette}: is a directory; name a cassette file")
     if target is None:
         from harness.emulator import create_app as emulator_app
 
-        return RecordApp(cassette, EmulatorTarget(emulator_app(seed)), mode=mode)
+        return RecordApp(
+            cassette, EmulatorTarget(emulator_app(seed), scrubber), mode=mode, scrubber=scrubber
+        )
     if not api_key:
         raise RecordError(
             f"no key for {target}; set the environment variable named by --api-key-env"
         )
-    return RecordApp(cassette, HttpTarget(target, api_key), mode=mode)
+    return RecordApp(cassette, HttpTarget(target, api_key, scrubber), mode=mode, scrubber=scrubber)

@@ -6,7 +6,10 @@ the emulator is reset to its seeded state and told it may *adopt* every thread a
 a recorded request reached with a 2xx answer: when a request names one it does not have, it
 creates a consistent object for it (derived from the seed and the id), so the regenerated
 responses stay meaningful. Ids whose recorded answer was
-an error (a 404 for an unknown thread) are not adopted and get the same error again.
+an error (a 404 for an unknown thread) are not adopted and get the same error again. A run a
+recorded request created walks the path the recorded answers show (its statuses, tool calls,
+error, reply: :mod:`harness.tools.run_paths`), installed as an emulator scenario just before
+that request is re-sent, so a flow recorded under a scenario comes back the same.
 
 Recorded requests hold credential placeholders; the real key goes back where the placeholder
 was (``authorization: Bearer KEY`` or ``api-key: KEY``, or an ``api-key`` query parameter)
@@ -31,8 +34,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from harness.cassette.format import Cassette, Interaction, Request, Response
 from harness.cassette.scrub import Scrubber, Secrets, clean_interaction, is_placeholder
+from harness.tools.run_paths import recorded_scenarios
 
-Prepare = Callable[[Cassette], None]
+BeforeSend = Callable[[int], None]
+"""Called with an interaction's number just before it is re-sent."""
+Prepare = Callable[[Cassette], "BeforeSend | None"]
 
 if TYPE_CHECKING:
     import httpx
@@ -166,6 +172,7 @@ def regenerate_cassette(
     *,
     dry_run: bool = False,
     on_interaction: Callable[[], None] | None = None,
+    before_send: BeforeSend | None = None,
 ) -> FileResult:
     """Re-send one cassette's requests in order; write it (atomically) if it changed."""
     if cassette.path is None:
@@ -181,6 +188,8 @@ def regenerate_cassette(
     scrubber = Scrubber()
     try:
         for number, interaction in enumerate(cassette.interactions):
+            if before_send is not None:
+                before_send(number)
             response = _send(client, base, interaction.request, key)
             new = clean_interaction(Interaction(interaction.request, response), scrubber, secrets)
             fresh.append(new)
@@ -252,11 +261,18 @@ def _target(target: str | None, key: str | None) -> Iterator[tuple[str, str, Pre
 
         app = create_app()
 
-        def prepare(cassette: Cassette) -> None:
+        def prepare(cassette: Cassette) -> BeforeSend:
             app.store.reset()
             app.store.adopt_unknown = {
                 object_id for ids in _ids_answered(cassette) for object_id in ids if object_id
             }
+            scenarios = recorded_scenarios(cassette)
+
+            def before_send(number: int) -> None:
+                if number in scenarios:  # the run this request creates walks its recorded path
+                    app.store.scenarios.insert(0, scenarios[number])
+
+            return before_send
 
         with serve(app) as base:
             yield base, EMULATOR_KEY, prepare
@@ -285,10 +301,16 @@ def regenerate(
         httpx.Client(timeout=_TIMEOUT, trust_env=target is not None) as client,
     ):
         for cassette in cassettes:
-            prepare(cassette)
+            before_send = prepare(cassette)
             results.append(
                 regenerate_cassette(
-                    cassette, client, base, key, dry_run=dry_run, on_interaction=on_interaction
+                    cassette,
+                    client,
+                    base,
+                    key,
+                    dry_run=dry_run,
+                    on_interaction=on_interaction,
+                    before_send=before_send,
                 )
             )
     return results

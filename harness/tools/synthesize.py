@@ -14,7 +14,9 @@ it needs)::
 
 A flow is every request of one scenario (see :mod:`harness.emulator.scenarios`): create an
 assistant, a thread, a run (``-stream``: with ``stream: true``, stored as stream events), poll
-it to rest, submit tool outputs or cancel where the outcome needs it, then modify its metadata.
+it to rest, submit tool outputs or cancel where the outcome needs it, list the thread's
+messages (the reply), then modify the run's metadata. ``harness regenerate`` reproduces each
+flow from what its answers show (:mod:`harness.tools.run_paths`).
 
 Output depends only on the seed: the same seed writes byte-identical files.
 """
@@ -230,6 +232,7 @@ def flow(app: Emulator, spec: Flow, *, stream: bool) -> list[Interaction]:
                 outputs = [{"tool_call_id": c["id"], "output": "sunny, 21 C"} for c in calls]
                 call(f"{run_path}/submit_tool_outputs", {"tool_outputs": outputs, **streaming})
                 run = to_rest(_run_of(recorded[-1]))
+        call(f"/v1/threads/{thread['id']}/messages", None, "GET")
         call(f"{runs}/{run['id']}", {"metadata": _metadata(f"flow-{spec.outcome}")})
     return recorded
 

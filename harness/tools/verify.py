@@ -14,10 +14,10 @@ drift values are scrubbed before they are shown.
 
 from __future__ import annotations
 
-import json
+import codecs
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from harness.cassette.format import (
     CASSETTE_SUFFIX,
     Cassette,
     CassetteError,
+    CassetteReader,
     Interaction,
     iter_cassette_files,
 )
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 _VCRPY_YAML = re.compile(r"^\s*(?:interactions|version)\s*:", re.MULTILINE)
+_CHUNK = 1 << 20
 
 
 # --------------------------------------------------------------------------- reading input
@@ -71,18 +73,21 @@ def load_cassette(path: str | os.PathLike[str]) -> Cassette:
     try:
         return Cassette.load(file)
     except CassetteError as exc:
-        raw = _read_head(file)
-        if raw is not None and not raw.strip():
-            raise CassetteError(
-                file, "empty file; not a cassette (delete it or re-record)"
-            ) from None
-        if raw is not None and _VCRPY_YAML.search(raw.decode("utf-8", "replace")):
-            raise CassetteError(
-                file,
-                "this is a vcrpy YAML cassette, not a harness cassette (JSON); re-record it "
-                "with the harness pytest plugin (@pytest.mark.cassette)",
-            ) from None
-        raise exc from None
+        raise _explained(file, exc) from None
+
+
+def _explained(file: Path, error: CassetteError) -> CassetteError:
+    """``error``, or a clearer one for an empty file or a vcrpy cassette."""
+    raw = _read_head(file)
+    if raw is not None and not raw.strip():
+        return CassetteError(file, "empty file; not a cassette (delete it or re-record)")
+    if raw is not None and _VCRPY_YAML.search(raw.decode("utf-8", "replace")):
+        return CassetteError(
+            file,
+            "this is a vcrpy YAML cassette, not a harness cassette (JSON); re-record it "
+            "with the harness pytest plugin (@pytest.mark.cassette)",
+        )
+    return error
 
 
 def _read_head(path: Path) -> bytes | None:
@@ -172,42 +177,71 @@ def interaction_credentials(
     return [(f.where, f"{f.kind} ({f.preview})") for f in scrubber.findings(interaction, secrets)]
 
 
-def _raw_credentials(scrubber: Scrubber, text: str) -> list[tuple[str, str]]:
-    """``(field, description)`` for what the scrubber would change in raw text, by line."""
+def _raw_credentials(scrubber: Scrubber, path: Path) -> list[tuple[str, str]]:
+    """``(field, description)`` for what the scrubber would change in a file's raw text, by
+    line (read in chunks; bytes that are not UTF-8 one character each, so a key between
+    binary bytes is still found)."""
     found = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    encoding = "utf-8" if _is_utf8(path) else "latin-1"
+    for number, line in enumerate(_lines(path, encoding), start=1):
         for finding in scrubber.find_in_text(line, f"line {number}"):
             found.append((finding.where, f"{finding.kind} ({finding.preview})"))
     return found
 
 
-def _scan_file(path: Path, scrubber: Scrubber) -> list[Problem]:
+def _chunks(path: Path) -> Iterator[bytes]:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                yield chunk
     except OSError as exc:
         raise CassetteError(path, f"cannot read: {exc.strerror}; check the path") from None
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        cassette = Cassette.from_bytes(raw, path=path)
-    except CassetteError:
-        # Not a cassette: every line, as text (bytes that are not UTF-8 one character each,
-        # so a key between binary bytes is still found).
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
-        return [
-            Problem(str(path), None, where, "credential", description)
-            for where, description in _raw_credentials(scrubber, text)
-        ]
+        for chunk in _chunks(path):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _lines(path: Path, encoding: str) -> Iterator[str]:
+    """``text.splitlines()`` of the file's text, a chunk at a time: the last piece of each
+    chunk waits for the next (it may be cut, or be the ``\r`` of a ``\r\n``)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    rest = ""
+    for chunk in _chunks(path):
+        pieces = (rest + decoder.decode(chunk)).splitlines(keepends=True)
+        rest = pieces.pop() if pieces else ""
+        for piece in pieces:
+            yield piece.splitlines()[0]
+    rest += decoder.decode(b"", final=True)
+    yield from rest.splitlines()
+
+
+def _credential_problems(path: Path, scrubber: Scrubber) -> list[Problem]:
+    """What ``scan`` finds in one file: per interaction of a cassette (read one at a time),
+    and in the document's other members; a file that is not a cassette as raw text."""
+    reader = CassetteReader(path)
     problems: list[Problem] = []
     secrets = Secrets()
-    for number, interaction in enumerate(cassette.interactions):
-        for where, description in interaction_credentials(interaction, scrubber, secrets):
-            problems.append(Problem(str(path), number, where, "credential", description))
+    try:
+        for number, interaction in reader:
+            if number == 0:
+                problems, secrets = [], Secrets()
+            for where, description in interaction_credentials(interaction, scrubber, secrets):
+                problems.append(Problem(str(path), number, where, "credential", description))
+    except CassetteError:
+        return [
+            Problem(str(path), None, where, "credential", description)
+            for where, description in _raw_credentials(scrubber, path)
+        ]
     # Whatever else the document holds (notes, comments a tool added).
-    document = json.loads(raw)
-    rest = {k: v for k, v in document.items() if k != "interactions"}
-    for finding in scrubber.find_in_json(rest, "$"):
+    for finding in scrubber.find_in_json(reader.top, "$"):
         description = f"{finding.kind} ({finding.preview})"
         problems.append(Problem(str(path), None, finding.where, "credential", description))
     return problems
@@ -223,7 +257,7 @@ def scan_paths(paths: Iterable[str | os.PathLike[str]], scrubber: Scrubber | Non
         files = cassette_paths([path]) if path.is_dir() else list(iter_cassette_files([path]))
         for file in files:
             report.files.append(str(file))
-            report.problems.extend(_scan_file(file, scrubber))
+            report.problems.extend(_credential_problems(file, scrubber))
     return report
 
 
@@ -290,10 +324,28 @@ def verify_paths(
     if not files:
         raise CassetteError("<none>", "no cassette named; pass files or directories")
     for path in files:
-        cassette = load_cassette(path)
         report.files.append(str(path))
-        for number, interaction in enumerate(cassette.interactions):
-            for where, description in interaction_drift(interaction, scrubber):
-                report.problems.append(Problem(str(path), number, where, "drift", description))
-        report.problems.extend(_scan_file(path, scrubber))
+        report.problems.extend(_verified(path, scrubber))
     return report
+
+
+def _verified(path: Path, scrubber: Scrubber) -> list[Problem]:
+    """Drift, then credentials, of one cassette, read one interaction at a time."""
+    reader = CassetteReader(path)
+    drifts: list[Problem] = []
+    credentials: list[Problem] = []
+    secrets = Secrets()
+    try:
+        for number, interaction in reader:
+            if number == 0:
+                drifts, credentials, secrets = [], [], Secrets()
+            for where, description in interaction_drift(interaction, scrubber):
+                drifts.append(Problem(str(path), number, where, "drift", description))
+            for where, description in interaction_credentials(interaction, scrubber, secrets):
+                credentials.append(Problem(str(path), number, where, "credential", description))
+    except CassetteError as exc:
+        raise _explained(path, exc) from None
+    for finding in scrubber.find_in_json(reader.top, "$"):
+        description = f"{finding.kind} ({finding.preview})"
+        credentials.append(Problem(str(path), None, finding.where, "credential", description))
+    return drifts + credentials
