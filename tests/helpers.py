@@ -4,13 +4,26 @@ stream event handler the streaming tests drive runs with."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
 from openai import AssistantEventHandler
 
-__all__ = ["DOWNSTREAM_COMMON", "FUNCTION", "StreamCalls", "final_run", "invoke", "json_tree"]
+__all__ = [
+    "DOWNSTREAM_COMMON",
+    "FUNCTION",
+    "StreamCalls",
+    "final_run",
+    "harness_server",
+    "invoke",
+    "json_tree",
+]
 
 
 def invoke(*args: str, exit_code: int = 0, env: dict[str, str] | None = None) -> Result:
@@ -24,6 +37,29 @@ def invoke(*args: str, exit_code: int = 0, env: dict[str, str] | None = None) ->
         raise AssertionError(f"harness {' '.join(args)} raised") from result.exception
     assert result.exit_code == exit_code, (result.exit_code, result.output, result.stderr)
     return result
+
+
+@contextmanager
+def harness_server(*args: str) -> Iterator[str]:
+    """``harness ARGS --port 0`` as a subprocess for the block: the base URL it prints. On
+    leaving it is stopped with SIGINT and must exit 0 with nothing alarming on stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", *args, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), process.stderr.read()  # type: ignore[union-attr]
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    for alarming in ("Traceback", "ERROR", "Exception", "error"):
+        assert alarming not in err.replace(url, ""), err
 
 
 def json_tree(root: Path) -> dict[str, bytes]:

@@ -11,9 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +21,7 @@ from harness.emulator import running_emulator
 from harness.plugin._vcr import Patches
 from harness.plugin.config import CassetteConfig
 from harness.plugin.recording import Recording
-from tests.helpers import FUNCTION, StreamCalls, final_run
+from tests.helpers import FUNCTION, StreamCalls, final_run, harness_server
 from tests.node_sdk import node_openai, run_node
 
 __all__ = ["node_openai"]  # the fixture is used by being imported here
@@ -147,26 +144,6 @@ def _streams(path: Path) -> list[Interaction]:
     return streamed
 
 
-@contextmanager
-def _harness(*args: str) -> Iterator[str]:
-    """``harness ARGS`` as a subprocess serving on an ephemeral port: its printed base URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "harness", *args, "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:"), process.stderr.read()  # type: ignore[union-attr]
-        yield url
-    finally:
-        process.terminate()
-        _, err = process.communicate(timeout=30)
-        assert "Traceback" not in err, err
-
-
 def _node(modules: Path, directory: Path, base_url: str) -> dict[str, Any]:
     done = run_node(modules, NODE_SCRIPT, directory, base_url, KEY, json.dumps([FUNCTION]))
     assert done.returncode == 0, done.stderr
@@ -198,7 +175,7 @@ def test_node_sdk_streams_from_harness_emulate_as_the_python_sdk_did(
     node_openai: Path, tmp_path: Path, recorded: tuple[Path, dict[str, Any]]
 ) -> None:
     path, seen = recorded
-    with _harness("emulate", "--seed", str(SEED)) as url:
+    with harness_server("emulate", "--seed", str(SEED)) as url:
         node = _node(node_openai, tmp_path / "js", url)
     _assert_node_saw_the_recording(node, path, seen)
 
@@ -207,7 +184,7 @@ def test_node_sdk_streams_from_harness_replay_as_recorded(
     node_openai: Path, tmp_path: Path, recorded: tuple[Path, dict[str, Any]]
 ) -> None:
     path, seen = recorded
-    with _harness("replay", str(path)) as url:
+    with harness_server("replay", str(path)) as url:
         node = _node(node_openai, tmp_path / "js", url)
     _assert_node_saw_the_recording(node, path, seen)
 
@@ -217,7 +194,7 @@ def test_curl_reads_each_recorded_stream_from_harness_replay(
     recorded: tuple[Path, dict[str, Any]],
 ) -> None:
     path, _ = recorded
-    with _harness("replay", str(path)) as url:
+    with harness_server("replay", str(path)) as url:
         for interaction in _streams(path):
             request = interaction.request
             done = subprocess.run(

@@ -7,13 +7,16 @@ object what polling the same run to rest on a twin emulator leaves."""
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 import pytest
 
 from harness.emulator import running_emulator
 from harness.stream.sse import decode
+from tests.helpers import harness_server
 from tests.spec import stream_event_errors
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -112,3 +115,37 @@ def test_a_reply_of_n_words_arrives_in_n_deltas_joining_to_the_message(words: in
     assert len(deltas) == words
     assert "".join(deltas) == reply == message.content[0].text.value
     assert stored.content[0].text.value == reply
+
+
+def test_a_client_leaving_mid_stream_leaves_the_run_done_and_the_log_quiet(tmp_path: Any) -> None:
+    """Against ``harness emulate`` (a subprocess): a client with a tiny receive buffer reads
+    the start of a long stream and hangs up, so the server is still writing when it goes; the
+    run still completes, and the server stops cleanly with a quiet log (``harness_server``)."""
+    scenario = tmp_path / "long.json"
+    reply = " ".join(f"word{n}" for n in range(3000))
+    scenario.write_text(json.dumps({"reply": reply}))
+    with harness_server("emulate", "--scenario", str(scenario)) as base_url:
+        with httpx2.Client(base_url=base_url.removesuffix("/v1")) as client:
+            assistant, thread = _setup(client)
+            body = json.dumps({"assistant_id": assistant, "stream": True}).encode()
+            address = urlsplit(base_url)
+            with socket.socket() as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.connect((address.hostname, address.port))
+                head = (
+                    f"POST /v1/threads/{thread}/runs HTTP/1.1\r\nhost: {address.netloc}\r\n"
+                    f"authorization: {HEADERS['authorization']}\r\nopenai-beta: assistants=v2\r\n"
+                    f"content-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
+                )
+                sock.sendall(head.encode() + body)
+                first = b""
+                for _ in range(10):  # the head, then the first events
+                    first += sock.recv(4096)
+                    if b"thread.run.created" in first:
+                        break
+            assert first.startswith(b"HTTP/1.1 200") and b"thread.run.created" in first
+            assert b"event: done" not in first  # left mid-stream
+            runs = client.get(f"/v1/threads/{thread}/runs", headers=HEADERS).json()["data"]
+            messages = client.get(f"/v1/threads/{thread}/messages", headers=HEADERS).json()
+        assert runs[0]["status"] == "completed"
+        assert messages["data"][0]["content"][0]["text"]["value"] == reply
