@@ -7,8 +7,10 @@
 2. Whole runs through the SDK on loopback: ``create_and_poll`` (queued -> in_progress ->
    completed), ``submit_tool_outputs_and_poll`` (requires_action -> queued -> completed) and
    ``create_and_run_poll``: ms per complete run, the SDK's requests per run and the ms its
-   polling slept, beside one bare SDK retrieve of a run (the emulator runs in a thread of this
-   process, as ``running_emulator`` serves it to tests).
+   polling slept and (thread mode) the ms spent in the emulator's dispatch, beside one bare
+   SDK retrieve of a run; once with the emulator in a thread
+   of this process (as ``running_emulator`` serves it to tests, sharing the GIL with the
+   client), once in its own process (``harness emulate``).
 3. Store scale: ``--threads`` threads with a run and a message each, memory per
    thread+run+message beyond their JSON, and a ``limit=100`` list page on a small and on
    the big store (O(page): the ratio stays near 1).
@@ -20,14 +22,18 @@ import argparse
 import asyncio
 import gc
 import json
+import subprocess
+import sys
 import time
 import tracemalloc
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx2
 import openai
+from openai._resource import SyncAPIResource
 
 from harness.emulator import create_app, json_copy, running_emulator
 from harness.emulator.pages import PageQuery
@@ -79,7 +85,7 @@ class _Counting:
     def __init__(self) -> None:
         self.requests = 0
         self.slept = 0.0
-        self._sleep = openai._resource.SyncAPIResource._sleep
+        self._sleep = SyncAPIResource._sleep
 
     def hook(self, _request: Any) -> None:
         self.requests += 1
@@ -89,38 +95,80 @@ class _Counting:
             self.slept += seconds
             self._sleep(resource, seconds)
 
-        openai._resource.SyncAPIResource._sleep = sleep  # type: ignore[method-assign]
+        SyncAPIResource._sleep = sleep  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *_: object) -> None:
-        openai._resource.SyncAPIResource._sleep = self._sleep  # type: ignore[method-assign]
+        SyncAPIResource._sleep = self._sleep  # type: ignore[method-assign]
 
 
-def whole_runs(runs: int) -> dict[str, tuple[float, float, float]]:
-    """Per complete run through the SDK's polling helpers: (ms, requests, ms slept), beside
+RETRIEVE = "SDK retrieve run (1 request, bare round trip)"
+SERVED = {"thread": "a thread of this process", "process": "its own process (harness emulate)"}
+GOAL_MS = 10.0
+
+
+_APP_SECONDS = [0.0]
+"""Seconds spent in the emulator's dispatch (routing, checks, handlers), thread mode only."""
+
+
+@contextmanager
+def served(where: str) -> Iterator[str]:
+    """The base URL of an emulator served in a thread of this process (``thread``, as
+    ``running_emulator`` serves tests) or by ``harness emulate`` in its own (``process``)."""
+    if where == "thread":
+        with running_emulator() as emulator:
+            dispatch = emulator.app._dispatch
+
+            def timed_dispatch(*args: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return dispatch(*args)
+                finally:
+                    _APP_SECONDS[0] += time.perf_counter() - start
+
+            emulator.app._dispatch = timed_dispatch  # type: ignore[method-assign]
+            yield emulator.base_url
+        return
+    command = [sys.executable, "-m", "harness", "emulate", "--port", "0"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout is not None
+        yield server.stdout.readline().strip()
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def whole_runs(runs: int, where: str = "thread") -> dict[str, tuple[float, float, float, float]]:
+    """Per complete run through the SDK's polling helpers: (ms, requests, ms slept, ms in the
+    emulator's dispatch, NaN when it runs in another process), beside
     one bare SDK retrieve of a run. What a helper needs first (a thread; a run waiting in
     requires_action) is made before each call, off the clock: only the helper is timed."""
     counting = _Counting()
-    with running_emulator() as emulator, counting:
+    with served(where) as base_url, counting:
         http = openai.DefaultHttpxClient(event_hooks={"request": [counting.hook]})
-        client: openai.OpenAI = emulator.client(http_client=http)
+        client = openai.OpenAI(
+            base_url=base_url, api_key="sk-bench-FAKE", max_retries=0, http_client=http
+        )
         plain = client.beta.assistants.create(model="gpt-4o")
         tools = client.beta.assistants.create(model="gpt-4o", tools=[WEATHER])
         done = client.beta.threads.create_and_run_poll(assistant_id=plain.id)
-        out: dict[str, tuple[float, float, float]] = {}
+        out: dict[str, tuple[float, float, float, float]] = {}
 
         def measure(name: str, call: Callable[[Any], object], prepare: Callable[[], Any]) -> None:
-            seconds, requests, slept = 0.0, 0, 0.0
+            seconds, requests, slept, app = 0.0, 0, 0.0, 0.0
             for index in range(runs + 1):  # the first one warms up
                 given = prepare()
-                counting.requests, counting.slept = 0, 0.0
+                counting.requests, counting.slept, _APP_SECONDS[0] = 0, 0.0, 0.0
                 start = time.perf_counter()
                 call(given)
                 if index:
                     seconds += time.perf_counter() - start
                     requests += counting.requests
                     slept += counting.slept
-            out[name] = (seconds / runs * 1000, requests / runs, slept / runs * 1000)
+                    app += _APP_SECONDS[0]
+            app_ms = app / runs * 1000 if where == "thread" else float("nan")
+            out[name] = (seconds / runs * 1000, requests / runs, slept / runs * 1000, app_ms)
 
         def complete(thread_id: str) -> None:
             run = client.beta.threads.runs.create_and_poll(
@@ -147,7 +195,7 @@ def whole_runs(runs: int) -> dict[str, tuple[float, float, float]]:
             assert run.status == "completed", run.status
 
         measure(
-            "SDK retrieve run (1 request, bare round trip)",
+            RETRIEVE,
             lambda _: client.beta.threads.runs.retrieve(done.id, thread_id=done.thread_id),
             lambda: None,
         )
@@ -159,6 +207,27 @@ def whole_runs(runs: int) -> dict[str, tuple[float, float, float]]:
         measure("submit_tool_outputs_and_poll (-> queued -> completed)", submit, waiting)
         measure("create_and_run_poll (new thread, -> completed)", create_and_run, lambda: None)
     return out
+
+
+def bench_section(row: Callable[..., Any], runs: int) -> tuple[dict[str, Any], list[Any]]:
+    """``scripts/bench.py``'s emulator section (``row`` is its Row type): ms per complete run
+    of each polling helper vs one bare SDK retrieve, goal <= 10 ms."""
+    measured = whole_runs(runs)
+    base = measured[RETRIEVE][0]
+    lines = [f"emulator: polling helpers through the SDK on loopback, {runs} runs each"]
+    rows = []
+    out: dict[str, Any] = {}
+    for name, (ms, requests, slept, app) in measured.items():
+        out[name] = {"ms": ms, "requests": requests, "slept_ms": slept, "emulator_ms": app}
+        lines.append(
+            f"   {name:56s} {ms:8.3f} ms  {requests:.0f} requests  slept {slept:.3f} ms"
+            f"  in the emulator {app:.3f} ms"
+        )
+        if name != RETRIEVE:
+            what = name.split(" (")[0] + " per run"
+            rows.append(row("emulator", what, ms, "ms", "1 SDK retrieve", ms / base,
+                            f"<= {GOAL_MS:g} ms", ms <= GOAL_MS))  # fmt: skip
+    return {"lines": lines, **out}, rows
 
 
 def store_scale(threads: int) -> None:
@@ -249,12 +318,21 @@ def main() -> None:
     print(f"modify run, {count} requests each")
     for name, ms in results.items():
         print(f"  {name:28s} {ms:7.3f} ms/request  x{ms / base:5.2f}")
-    runs = whole_runs(args.runs)
-    one = runs["SDK retrieve run (1 request, bare round trip)"][0]
-    print(f"whole runs through the SDK on loopback, {args.runs} each (goal <= 10 ms per run)")
-    print(f"  {'':56s} {'ms/run':>8} {'x retrieve':>11} {'requests':>9} {'slept ms':>9}")
-    for name, (ms, requests, slept) in runs.items():
-        print(f"  {name:56s} {ms:8.3f} {ms / one:10.2f}x {requests:9.1f} {slept:9.3f}")
+    for where in ("thread", "process"):
+        runs = whole_runs(args.runs, where)
+        one = runs[RETRIEVE][0]
+        print(
+            f"whole runs through the SDK on loopback, emulator served in {SERVED[where]}, "
+            f"{args.runs} each (goal <= {GOAL_MS:g} ms per run)"
+        )
+        print(
+            f"  {'':56s} {'ms/run':>8} {'x retrieve':>11} {'requests':>9} {'slept ms':>9}"
+            f" {'emulator ms':>12}"
+        )
+        for name, (ms, requests, slept, app) in runs.items():
+            print(
+                f"  {name:56s} {ms:8.3f} {ms / one:10.2f}x {requests:9.1f} {slept:9.3f} {app:12.3f}"
+            )
     store_scale(args.threads)
 
 

@@ -7,6 +7,7 @@ seeded state before each test).
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -608,3 +609,54 @@ def test_concurrent_modifications_lose_no_update(harness_emulator: RunningEmulat
         }
     resources = harness_emulator.store.threads[thread.id]["tool_resources"]
     assert set(resources) == {"code_interpreter", "file_search"}
+
+
+def test_answers_never_alias_stored_objects_and_replies_repeat_per_seed() -> None:
+    """The app serializes stored objects without copying them: an in-process answer is still
+    the caller's to change, a served one is the stored state at that request, and the same
+    calls on two fresh emulators reply with the same seeded text."""
+
+    def call(app: Any, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": path,
+            "query_string": b"",
+            "headers": [(k.encode(), v.encode()) for k, v in AUTH.items()],
+        }
+        status, payload, _ = app.handle(scope, json.dumps(body).encode())
+        assert status == 200, payload
+        assert isinstance(payload, dict)
+        return payload
+
+    replies = []
+    for _ in range(2):
+        app = create_app(seed=5)
+        assistant = call(app, "POST", "/v1/assistants", {"model": "gpt-4o"})
+        run = call(app, "POST", "/v1/threads/runs", {"assistant_id": assistant["id"]})
+        run["metadata"]["mine"] = "changed"
+        path = f"/v1/threads/{run['thread_id']}/runs/{run['id']}"
+        for _ in range(2):
+            run = call(app, "GET", path, {})
+        assert run["status"] == "completed" and run["metadata"] == {}
+        assert app.store.runs[run["id"]]["metadata"] == {}
+        listed = call(app, "GET", f"/v1/threads/{run['thread_id']}/messages", {})
+        listed["data"][0]["content"].clear()
+        again = call(app, "GET", f"/v1/threads/{run['thread_id']}/messages", {})
+        replies.append(again["data"][0]["content"][0]["text"]["value"])
+    assert replies[0] == replies[1] and replies[0]
+
+
+def test_served_answer_is_the_state_at_that_request(harness_emulator: RunningEmulator) -> None:
+    client = harness_emulator.client()
+    run = harness_emulator.store.snapshot()["runs"][0]
+    first = client.beta.threads.runs.update(
+        run["id"], thread_id=run["thread_id"], metadata={"n": "1"}
+    )
+    second = client.beta.threads.runs.update(
+        run["id"], thread_id=run["thread_id"], metadata={"n": "2"}
+    )
+    assert first.metadata == {"n": "1"} and second.metadata == {"n": "2"}
+    stored = harness_emulator.store.runs[run["id"]]
+    assert stored["metadata"] == {"n": "2"}
+    assert list(stored) == list(json.loads(json.dumps(run)))
