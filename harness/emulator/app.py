@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from harness.emulator.routes import ID_PREFIXES, Match, match
 from harness.emulator.scenarios import Scenario, load_scenarios
 from harness.emulator.store import JSON, Store, json_copy
 from harness.emulator.streaming import Streamed
-from harness.server.asgi import Receive, Scope, Send, read_body, respond
+from harness.server.asgi import Receive, Scope, Send, read_body
 from harness.stream.respond import respond_stream
 
 POLL_AFTER_HEADER = "openai-poll-after-ms"
@@ -123,8 +124,27 @@ class Emulator:
             yield added
 
 
-_encode = json.JSONEncoder().encode
-"""``json.dumps`` with its defaults, without its per-call argument handling."""
+def _encoder() -> Callable[[Any], str]:
+    """``json.dumps`` with its defaults, byte for byte, built once: ``JSONEncoder.encode``
+    builds a new C encoder (and a circular-reference map) on every call. The stored objects
+    are JSON trees, never circular."""
+    if c_make_encoder is None:
+        return json.JSONEncoder().encode
+    chunks = c_make_encoder(
+        None,
+        json.JSONEncoder().default,
+        encode_basestring_ascii,
+        None,
+        ": ",
+        ", ",
+        False,
+        False,
+        True,
+    )
+    return lambda value: "".join(chunks(value, 0))
+
+
+_encode = _encoder()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -138,11 +158,11 @@ def _resolve(path: str) -> tuple[Flavor, Match] | None:
 
 
 async def _respond(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
-    raw_headers = [
-        (b"content-type", b"application/json"),
-        *((name.encode(), value.encode()) for name, value in headers.items()),
-    ]
-    await respond(send, status, raw_headers, body)
+    raw_headers = [(b"content-type", b"application/json")]
+    raw_headers += [(name.encode(), value.encode()) for name, value in headers.items()]
+    raw_headers.append((b"content-length", b"%d" % len(body)))
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _stream(send: Send, streamed: Streamed) -> None:
