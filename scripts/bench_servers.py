@@ -169,6 +169,7 @@ def serve_child(app_name: str, stack: str, cassette: str | None) -> None:
     config.http, config.loop = STACKS[stack]
     url = serve._base_url(sock)
     server = serve._Server(config, on_ready=lambda: print(url, flush=True))
+    serve.freeze_heap()  # as serve.run_forever does for harness replay / emulate
     server.run(sockets=[sock])
 
 

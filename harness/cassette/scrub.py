@@ -413,7 +413,7 @@ class Scrubber:
         # object keys, enum values and ids recur in every interaction, and a set lookup is
         # ~50x cheaper than the shape scan. Learned values are still replaced first.
         self._clean: set[str] = set()
-        self._names: dict[tuple[str, Context], bool] = {}
+        self._field_names: dict[str, bool] = {}
 
     # ----------------------------------------------------------------- names
 
@@ -436,16 +436,16 @@ class Scrubber:
     def is_credential_field(self, name: str) -> bool:
         """Whether a JSON or form body field of this name is redacted (also a field named like
         a credential header: servers echo request headers in error and debug bodies)."""
-        known = self._names.get((name, "field"))
+        known = self._field_names.get(name)
         if known is not None:
             return known
         lowered = name.lower()
         answer = self._named(name, "field", self.rules.body_fields) or (
             lowered in self.rules.headers and lowered not in self.rules.allow
         )
-        if len(self._names) >= _CACHE_SIZE:
-            self._names.clear()
-        self._names[name, "field"] = answer
+        if len(self._field_names) >= _CACHE_SIZE:
+            self._field_names.clear()
+        self._field_names[name] = answer
         return answer
 
     def _pair_name(self, name: str) -> bool:
