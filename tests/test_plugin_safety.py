@@ -463,3 +463,22 @@ def test_bad_cassette_file_is_one_clear_failure(pytester: pytest.Pytester) -> No
     result.stdout.fnmatch_lines(["*harness cassette: *test_modify.json:2: not valid JSON*"])
     assert f"harness cassette: {path}:2: not valid JSON" in result.stdout.str()  # full path
     assert Path(path).read_text().endswith("[\n")  # and the file was left alone
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("no-equals-sign", "is not 'name = regular expression'"),
+        ("bad = (", "'(' is not a regular expression"),
+    ],
+)
+def test_a_bad_scrub_pattern_line_is_a_usage_error_naming_the_key(
+    pytester: pytest.Pytester, line: str, message: str
+) -> None:
+    pytester.makeini(f"[pytest]\ncassette_scrub_patterns = {line}\n")
+    pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
+    result = pytester.runpytest("-p", "no:randomly")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = result.stderr.str()
+    assert "ini key cassette_scrub_patterns:" in errors and message in errors
+    assert "Traceback" not in errors

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.plugin.config import DRIFT_MODES, RECORD_MODES, CassetteConfig, default_mode
+from harness.plugin.config import (
+    DRIFT_MODES,
+    RECORD_MODES,
+    SCRUB_INI_KEYS,
+    SCRUB_PATTERNS_INI_KEY,
+    CassetteConfig,
+    default_mode,
+    scrub_pattern,
+)
 from harness.plugin.fixtures import *  # noqa: F403  (fixtures are registered by being module attributes)
 from harness.plugin.fixtures import session_seed
 
@@ -181,14 +189,13 @@ def _session_config(config: pytest.Config) -> CassetteConfig:
     """The session's default cassette configuration from options, ini keys and CI."""
     mode = config.getoption("cassette_mode") or config.getini("cassette_mode") or default_mode()
     directory = config.getoption("cassette_dir") or config.getini("cassette_dir") or "cassettes"
-    patterns = []
-    for line in config.getini("cassette_scrub_patterns"):
-        name, sep, expr = line.partition("=")
-        if not sep or not name.strip() or not expr.strip():
-            raise pytest.UsageError(
-                f"ini key cassette_scrub_patterns: {line!r} is not 'name = regular expression'"
-            )
-        patterns.append((name.strip(), expr.strip()))
+    try:
+        patterns = [scrub_pattern(line) for line in config.getini(SCRUB_PATTERNS_INI_KEY)]
+    except ValueError as exc:
+        raise pytest.UsageError(f"ini key {exc}") from None
+    scrub_names: dict[str, Any] = {
+        field: tuple(config.getini(key)) for key, field in SCRUB_INI_KEYS.items()
+    }
     try:
         return CassetteConfig(
             mode=mode,
@@ -198,11 +205,8 @@ def _session_config(config: pytest.Config) -> CassetteConfig:
             offline_allow=_offline_allow(config),
             assert_all_played=config.getini("cassette_assert_all_played"),
             allow_playback_repeats=config.getini("cassette_allow_playback_repeats"),
-            scrub_headers=tuple(config.getini("cassette_scrub_headers")),
-            scrub_query_params=tuple(config.getini("cassette_scrub_query_params")),
-            scrub_body_fields=tuple(config.getini("cassette_scrub_body_fields")),
-            scrub_allow=tuple(config.getini("cassette_scrub_allow")),
             scrub_patterns=tuple(patterns),
+            **scrub_names,
         )
     except ValueError as exc:
         raise pytest.UsageError(f"harness cassette configuration: {exc}") from None

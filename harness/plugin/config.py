@@ -144,6 +144,36 @@ class CassetteConfig:
         )
 
 
+SCRUB_INI_KEYS: dict[str, str] = {
+    "cassette_scrub_headers": "scrub_headers",
+    "cassette_scrub_query_params": "scrub_query_params",
+    "cassette_scrub_body_fields": "scrub_body_fields",
+    "cassette_scrub_allow": "scrub_allow",
+}
+"""The pytest ini keys (``linelist``) that add scrub names, and the :class:`CassetteConfig` field
+each fills: the plugin registers them, ``harness import`` / ``harness record`` read the same."""
+SCRUB_PATTERNS_INI_KEY = "cassette_scrub_patterns"
+"""The ini key of extra ``name = regex`` lines (:func:`scrub_pattern`)."""
+
+
+def scrub_pattern(line: str) -> tuple[str, str]:
+    """One ``name = regex`` line of :data:`SCRUB_PATTERNS_INI_KEY` as ``(name, regex)``;
+    :class:`ValueError` names the key and what is wrong with the line."""
+    import re
+
+    name, sep, expr = line.partition("=")
+    name, expr = name.strip(), expr.strip()
+    if not sep or not name or not expr:
+        raise ValueError(f"{SCRUB_PATTERNS_INI_KEY}: {line!r} is not 'name = regular expression'")
+    try:
+        re.compile(expr)
+    except re.error as exc:
+        raise ValueError(
+            f"{SCRUB_PATTERNS_INI_KEY}: {expr!r} is not a regular expression ({exc})"
+        ) from None
+    return name, expr
+
+
 @functools.lru_cache(maxsize=32)
 def scrubber_for(config: CassetteConfig) -> Scrubber:
     """One scrubber per configuration (compiling its patterns once, not once per test)."""

@@ -15,7 +15,6 @@ not run by the CLI.
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +23,6 @@ from typing import Any
 from harness.cassette.scrub import Scrubber
 
 __all__ = ["ProjectRules", "ProjectRulesError", "project_scrubber"]
-
-_KEYS = {
-    "cassette_scrub_headers": "scrub_headers",
-    "cassette_scrub_query_params": "scrub_query_params",
-    "cassette_scrub_body_fields": "scrub_body_fields",
-    "cassette_scrub_allow": "scrub_allow",
-}
-_PATTERNS = "cassette_scrub_patterns"
 
 
 class ProjectRulesError(Exception):
@@ -137,7 +128,13 @@ def project_scrubber(
 ) -> ProjectRules:
     """The scrubber for the project at ``start`` (default: the current directory), or the one
     ``config_file`` configures."""
-    from harness.plugin.config import CassetteConfig, scrubber_for
+    from harness.plugin.config import (
+        SCRUB_INI_KEYS,
+        SCRUB_PATTERNS_INI_KEY,
+        CassetteConfig,
+        scrub_pattern,
+        scrubber_for,
+    )
 
     if config_file is not None:
         path = Path(config_file)
@@ -154,23 +151,18 @@ def project_scrubber(
     path, section = found
     fields: dict[str, Any] = {
         field: tuple(_lines(section[key], path, key))
-        for key, field in _KEYS.items()
+        for key, field in SCRUB_INI_KEYS.items()
         if key in section
     }
-    patterns = []
-    for line in _lines(section.get(_PATTERNS, []), path, _PATTERNS):
-        name, sep, expr = line.partition("=")
-        if not sep or not name.strip() or not expr.strip():
-            raise ProjectRulesError(
-                f"{path}: {_PATTERNS}: {line!r} is not 'name = regular expression'"
+    try:
+        patterns = [
+            scrub_pattern(line)
+            for line in _lines(
+                section.get(SCRUB_PATTERNS_INI_KEY, []), path, SCRUB_PATTERNS_INI_KEY
             )
-        try:
-            re.compile(expr.strip())
-        except re.error as exc:
-            raise ProjectRulesError(
-                f"{path}: {_PATTERNS}: {expr.strip()!r} is not a regular expression ({exc})"
-            ) from None
-        patterns.append((name.strip(), expr.strip()))
+        ]
+    except ValueError as exc:
+        raise ProjectRulesError(f"{path}: {exc}") from None
     fields["scrub_patterns"] = tuple(patterns)
     count = sum(len(v) for v in fields.values())
     if not count:
