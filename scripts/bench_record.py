@@ -104,7 +104,7 @@ def writer_ms(cassette: Path, count: int, scratch: Path) -> float:
     start = time.perf_counter()
     for interaction in interactions:
         cleaned = clean_interaction(interaction, scrubber, in_place=True)
-        text = _interaction_text(cleaned)
+        text = _interaction_text(cleaned).encode()
         writer._write([(cleaned, text, Future[Interaction | None]())])
     return (time.perf_counter() - start) / len(interactions) * 1000
 

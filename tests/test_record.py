@@ -172,6 +172,13 @@ def test_a_kill_mid_recording_leaves_a_whole_cassette_missing_at_most_the_answer
     sent = [json.loads(i.request.body_bytes)["metadata"]["n"] for i in interactions]
     assert sent == [str(n) for n in range(len(interactions))]  # in order, none torn or doubled
 
+    again = Proxy(cassette, "--mode", "new_episodes")  # sweeps what the killed one left
+    proxies.append(again)
+    status, _ = _curl(again.url + f"/threads/{thread_id}", "POST", '{"metadata": {"k": "v"}}')
+    assert status == 200 and "1 new interaction" in again.stop()
+    assert [p.name for p in tmp_path.iterdir()] == [cassette.name]
+    assert len(Cassette.load(cassette).interactions) == len(interactions) + 1
+
 
 def test_record_scrubs_with_the_projects_ini_rules(
     tmp_path: Path, proxies: list[Proxy], seeded: tuple[str, str]
@@ -340,6 +347,7 @@ def test_new_episodes_answers_what_is_recorded_and_all_records_again(
     assert (again.answered, again.recorded) == (0, 1)
     assert len(Cassette.load(cassette).interactions) == 3
     assert cassette.read_text() == Cassette.load(cassette).dumps()
+    assert [p.name for p in tmp_path.iterdir()] == [cassette.name]  # no replaced version left
 
 
 @pytest.mark.parametrize(

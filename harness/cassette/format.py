@@ -39,7 +39,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,11 +73,13 @@ __all__ = [
     "Message",
     "Request",
     "Response",
+    "atomic_write_bytes",
     "atomic_write_text",
     "differing_parts",
     "iter_cassette_files",
     "match_key",
     "remove_leftovers",
+    "temp_name",
 ]
 
 CASSETTE_FORMAT = "assistants-harness/cassette"
@@ -868,22 +870,48 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, *, sync: bool = T
     skips the fsync: still whole after a process kill (the page cache survives it), not
     necessarily after a power loss."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(target)
+    atomic_write_bytes(target, [text.encode("utf-8")], sync=sync)
+
+
+def atomic_write_bytes(
+    target: Path,
+    chunks: Sequence[bytes | bytearray],
+    *,
+    sync: bool = True,
+    keep_replaced: Path | None = None,
+) -> None:
+    """:func:`atomic_write_text` for the concatenation of ``chunks`` (written as they are, not
+    joined: no copy of a big buffer), without the sweep for leftovers (a writer that rewrites
+    one file many times sweeps once). ``keep_replaced``: a name from :func:`temp_name` to keep
+    the replaced version under, so the caller can delete it later, off its hot path."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(
         prefix=f".{target.name}.{os.getpid()}.", suffix=_TEMP_SUFFIX, dir=target.parent
     )
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb", buffering=0) as handle:
+            for chunk in chunks:
+                with memoryview(chunk) as view:
+                    written = 0
+                    while written < len(view):
+                        written += handle.write(view[written:]) or 0
             if sync:
-                handle.flush()
                 os.fsync(handle.fileno())
+        if keep_replaced is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.link(target, keep_replaced)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def temp_name(target: Path, label: str) -> Path:
+    """A name beside ``target`` that :func:`remove_leftovers` deletes once this process is
+    gone (``label``: what it holds, unique within the process)."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{label}{_TEMP_SUFFIX}")
 
 
 _TEMP_SUFFIX = ".tmp"

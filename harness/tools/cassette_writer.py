@@ -2,10 +2,13 @@
 
 ``harness record`` answers a client first and persists after, on one writer thread, so the
 proxy adds no file I/O to a request: :meth:`CassetteWriter.submit` scrubs and serializes an
-interaction once (its text is kept, so a rewrite is one join, not re-encoding every earlier
-interaction), queues it and returns a future that is done once it is in the file. The writer
-thread rewrites the whole cassette atomically (temp file, rename) once per batch:
-interactions that queue up while a write is in progress go into the next one.
+interaction once, queues it and returns a future that is done once it is in the file. The
+writer thread appends the encoded text to one buffer that holds the document but its closing
+lines (so a rewrite neither re-encodes nor joins earlier interactions) and rewrites the whole
+cassette atomically from it (temp file, rename) once per batch: interactions that queue up
+while a write is in progress go into the next one. The version a rewrite replaces is kept
+under a temp name and deleted by a second thread: freeing a big file's pages costs about as
+much as writing them, and neither an answer nor the next rewrite need wait for it.
 
 A rewrite is not fsync'ed: a killed process loses nothing that reached the file (the page cache
 outlives the process); :meth:`CassetteWriter.close` fsyncs once at the end. What a power loss
@@ -16,12 +19,13 @@ after its data, as ext4's default does).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from harness.cassette.format import (
@@ -29,7 +33,9 @@ from harness.cassette.format import (
     CASSETTE_VERSION,
     Cassette,
     Interaction,
-    atomic_write_text,
+    atomic_write_bytes,
+    remove_leftovers,
+    temp_name,
 )
 
 __all__ = ["CassetteWriter"]
@@ -37,7 +43,7 @@ __all__ = ["CassetteWriter"]
 Clean = Callable[[Interaction], "Interaction | None"]
 """Scrubs an interaction for the cassette; None: not recorded (a user hook dropped it)."""
 
-_Item = tuple["Interaction | None", "str | None", "Future[Interaction | None]"]
+_Item = tuple["Interaction | None", "bytes | None", "Future[Interaction | None]"]
 """An interaction as recorded (None: dropped), its text in the file, and its future."""
 
 
@@ -49,8 +55,11 @@ class CassetteWriter:
     def __init__(self, path: Path, existing: Cassette) -> None:
         self.path = path
         self.recorded: list[Interaction] = []
-        self._texts = [_interaction_text(i) for i in existing.interactions]
-        self._streams = any(i.has_stream for i in existing.interactions)
+        self._document = _Document()
+        for interaction in existing.interactions:
+            self._document.append(_interaction_text(interaction).encode(), interaction)
+        self._rewrites = 0
+        self._deleter = ThreadPoolExecutor(1, thread_name_prefix=f"harness-record-{path.name}")
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -63,12 +72,13 @@ class CassetteWriter:
         the error that kept it out)."""
         done: Future[Interaction | None] = Future()
         cleaned = clean(interaction)
-        text = _interaction_text(cleaned) if cleaned is not None else None
+        text = _interaction_text(cleaned).encode() if cleaned is not None else None
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name=f"harness-record-{self.path.name}", daemon=True
                 )
+                remove_leftovers(self.path)
                 self._thread.start()
         self._queue.put((cleaned, text, done))
         return done
@@ -80,6 +90,7 @@ class CassetteWriter:
         if thread is not None:
             self._queue.put(None)
             thread.join()
+        self._deleter.shutdown(wait=True)
         if self._dirty and self.path.is_file():
             with open(self.path, "rb") as handle:
                 os.fsync(handle.fileno())
@@ -104,12 +115,13 @@ class CassetteWriter:
         try:
             for cleaned, text, _ in batch:
                 if cleaned is not None and text is not None:
-                    self._texts.append(text)
-                    self._streams = self._streams or cleaned.has_stream
+                    self._document.append(text, cleaned)
             if any(cleaned is not None for cleaned, *_ in batch):
-                atomic_write_text(
-                    self.path, _document_text(self._texts, streams=self._streams), sync=False
-                )
+                self._rewrites += 1
+                replaced = temp_name(self.path, f"replaced-{self._rewrites}")
+                chunks = self._document.chunks()
+                atomic_write_bytes(self.path, chunks, sync=False, keep_replaced=replaced)
+                self._deleter.submit(_delete, replaced)
                 self._dirty = True
         except Exception as exc:  # the handlers waiting on these futures report it
             for *_, done in batch:
@@ -119,6 +131,11 @@ class CassetteWriter:
             if cleaned is not None:
                 self.recorded.append(cleaned)
             done.set_result(cleaned)
+
+
+def _delete(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 def _interaction_text(interaction: Interaction) -> str:
@@ -131,10 +148,26 @@ _PLAIN_VERSION = Cassette().to_dict()["version"]
 """The version a cassette without stream entries is written as."""
 
 
-def _document_text(interactions: list[str], *, streams: bool) -> str:
-    """The bytes :meth:`Cassette.dumps` gives for these serialized interactions (``streams``:
-    whether one holds stream events, which decides the version)."""
-    head = json.dumps(CASSETTE_FORMAT, ensure_ascii=False)
-    version = CASSETTE_VERSION if streams else _PLAIN_VERSION
-    body = "[\n" + ",\n".join(interactions) + "\n  ]" if interactions else "[]"
-    return f'{{\n  "format": {head},\n  "interactions": {body},\n  "version": {version}\n}}\n'
+class _Document:
+    """The bytes :meth:`Cassette.dumps` gives for the interactions appended so far, as one
+    growing buffer (everything but the closing lines, which depend on whether any interaction
+    holds stream events: that decides the version) and those lines."""
+
+    def __init__(self) -> None:
+        head = json.dumps(CASSETTE_FORMAT, ensure_ascii=False)
+        self._buffer = bytearray(f'{{\n  "format": {head},\n  "interactions": ['.encode())
+        self._count = 0
+        self._streams = False
+
+    def append(self, text: bytes, interaction: Interaction) -> None:
+        """Add one interaction, ``text`` being its :func:`_interaction_text`, encoded."""
+        self._buffer += b",\n" if self._count else b"\n"
+        self._buffer += text
+        self._count += 1
+        self._streams = self._streams or interaction.has_stream
+
+    def chunks(self) -> list[bytes | bytearray]:
+        """The document, in pieces to write one after another."""
+        version = CASSETTE_VERSION if self._streams else _PLAIN_VERSION
+        close = "\n  ]" if self._count else "]"
+        return [self._buffer, f'{close},\n  "version": {version}\n}}\n'.encode()]
