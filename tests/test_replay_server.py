@@ -180,6 +180,31 @@ def test_live_credentials_match_recorded_placeholders(tmp_path: Path) -> None:
     assert answer.status == 200 and data == b'{"ok":true}'
 
 
+def test_a_request_repeating_its_own_header_value_is_cleaned_every_time(tmp_path: Path) -> None:
+    """The fast path (bytes looked up as they are) is taken only when cleaning could not
+    change the request; what each header contributes to that check is kept between requests,
+    and the second identical request must be cleaned as the first was."""
+    token = "opaque-team-value-1234"
+    body = json.dumps({"metadata": {"note": token}}, separators=(",", ":")).encode()
+
+    def interaction(headers: dict[str, str], answer: bytes) -> Interaction:
+        request = Request(method="POST", path="/v1/threads/thread_a", headers=headers)
+        request.set_body(body)
+        response = Response(status=200, reason="OK", headers={"content-type": "text/plain"})
+        response.set_body(answer)
+        return clean_interaction(Interaction(request, response))
+
+    literal = interaction({}, b"literal")  # recorded when the value was no credential
+    cleaned = interaction({"authorization": f"Bearer {token}"}, b"cleaned")
+    assert token in json.dumps(literal.request.json) and token not in str(cleaned.request.json)
+    path = Cassette(interactions=[literal, cleaned]).save(tmp_path / "c.json")
+    headers = {"content-type": "application/json", "authorization": f"Bearer {token}"}
+    with serve(ReplayApp(load_cassettes([path]))) as url:
+        answers = [_post(url, "/v1/threads/thread_a", body, headers) for _ in range(2)]
+    assert answers[0][0].status == 200 and answers[0][1] == b"cleaned"
+    assert answers[1][0].status == 418  # cleaned again: played already, never the literal one
+
+
 def test_miss_status_avoids_statuses_the_cassettes_use(tmp_path: Path) -> None:
     request = Request(method="GET", path="/v1/teapot")
     response = Response(status=418, reason="I'm a teapot")

@@ -113,6 +113,7 @@ class ReplayApp:
         }
         self._nearest = _NearestIndex(i.request for c in cassettes for i in c.interactions)
         self._wire_keys = _wire_keys(cassettes)
+        self._needs_cleaning = _HeaderCheck()
 
     @property
     def interaction_count(self) -> int:
@@ -149,7 +150,7 @@ class ReplayApp:
         target = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         key = self._wire_keys.get((scope["method"], target, query, body))
-        if key is None or _needs_cleaning(scope["headers"], target + b"?" + query + body):
+        if key is None or self._needs_cleaning(scope["headers"], target + b"?" + query + body):
             return None
         with self._lock:
             return self._play_key(key)
@@ -330,22 +331,56 @@ def _body_keys(recorded: Request, live: Request) -> str:
 
 
 _SHORTEST_SECRET = 6
-_UNRESERVED = re.compile(rb"[A-Za-z0-9_.~-]*")
 """No credential value shorter than this is learned (``harness.cassette.scrub.Secrets``)."""
+_UNRESERVED = re.compile(rb"[A-Za-z0-9_.~-]*")
+_ALWAYS = None
+"""A header whose request always takes the general path."""
+_HeaderForms = tuple[bytes, ...] | None
 
 
-def _needs_cleaning(headers: Iterable[tuple[bytes, bytes]], rest: bytes) -> bool:
+class _HeaderCheck:
     """Whether cleaning could change a request with these headers whose path, query and body
     are ``rest``: it is compressed, carries cookies or Basic credentials (whose parts are
-    learned), or repeats a header value (or the token after its scheme) in ``rest``."""
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered in (b"content-encoding", b"cookie") or value[:6].lower() == b"basic ":
-            return True
-        for part in (value.strip(), value.partition(b" ")[2].strip()):
-            if len(part) >= _SHORTEST_SECRET and any(form in rest for form in _forms(part)):
+    learned), or repeats a header value (or the token after its scheme) in ``rest``.
+
+    A client sends the same headers request after request, so what each header contributes
+    (its value's forms to look for, or "always") is worked out once and kept, up to
+    ``_CACHED_HEADERS`` distinct headers; per request the check is one dict lookup and a few
+    substring searches per header."""
+
+    def __init__(self) -> None:
+        self._forms: dict[tuple[bytes, bytes], _HeaderForms] = {}
+
+    def __call__(self, headers: Iterable[tuple[bytes, bytes]], rest: bytes) -> bool:
+        cache = self._forms
+        for header in headers:
+            try:
+                forms = cache[header]
+            except KeyError:
+                if len(cache) >= _CACHED_HEADERS:
+                    cache.clear()
+                forms = cache[header] = _header_forms(*header)
+            if forms is _ALWAYS:
                 return True
-    return False
+            for form in forms:
+                if form in rest:
+                    return True
+        return False
+
+
+_CACHED_HEADERS = 4096
+
+
+def _header_forms(name: bytes, value: bytes) -> _HeaderForms:
+    """The forms of a header's value whose presence in a request means cleaning would change
+    it; ``_ALWAYS`` for a header that always means it."""
+    if name.lower() in (b"content-encoding", b"cookie") or value[:6].lower() == b"basic ":
+        return _ALWAYS
+    forms: list[bytes] = []
+    for part in {value.strip(), value.partition(b" ")[2].strip()}:
+        if len(part) >= _SHORTEST_SECRET:
+            forms += _forms(part)
+    return tuple(forms)
 
 
 def _forms(value: bytes) -> tuple[bytes, ...]:
