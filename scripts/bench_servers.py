@@ -45,7 +45,7 @@ from typing import Any
 KEY = "Bearer sk-bench-not-a-key"
 STACKS = {"h11": ("h11", "asyncio"), "httptools": ("httptools", "uvloop")}
 APPS = ("bare", "replay", "replay-parse", "emulate")
-MAX_RPS = {"h11": 8_000, "httptools": 25_000}
+MAX_RPS = {"h11": 12_000, "httptools": 60_000}
 """More than each stack answers per second here: the replay cassette holds that many distinct
 requests per second of measurement (a replay server answers each recorded one once)."""
 WARM_REQUESTS = 20
