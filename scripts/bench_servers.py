@@ -165,8 +165,9 @@ def serve_child(app_name: str, stack: str, cassette: str | None) -> None:
 
         app = create_app()
     sock = serve._bind("127.0.0.1", 0)
-    config = serve._config(app, DEFAULT_MAX_BODY, serve.HEADER_TIMEOUT)
-    config.http, config.loop = STACKS[stack]
+    http, loop = STACKS[stack]
+    config = serve._config(app, DEFAULT_MAX_BODY, serve.HEADER_TIMEOUT, serve.HttpParser(http))
+    config.loop = loop
     url = serve._base_url(sock)
     server = serve._Server(config, on_ready=lambda: print(url, flush=True))
     serve.freeze_heap()  # as serve.run_forever does for harness replay / emulate

@@ -17,7 +17,10 @@ import pytest
 from harness.cassette.format import Cassette, Interaction, Request, Response
 from harness.emulator import create_app
 from harness.server.replay import ReplayApp
-from harness.server.serve import exposure_warning, serve
+from harness.server.serve import HttpParser, exposure_warning, serve
+
+PARSERS = [HttpParser.H11, HttpParser.HTTPTOOLS]
+"""Both parsers a server can run on (httptools is in the dev extra, as in ``[fast]``)."""
 
 
 def _cassette(tmp_path: Path) -> Cassette:
@@ -30,10 +33,15 @@ def _cassette(tmp_path: Path) -> Cassette:
     return Cassette.load(tmp_path / "c.json")
 
 
+@pytest.fixture(params=PARSERS, ids=[p.value for p in PARSERS])
+def parser(request: pytest.FixtureRequest) -> HttpParser:
+    return HttpParser(request.param)
+
+
 @pytest.fixture(params=["replay", "emulate"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def url(request: pytest.FixtureRequest, tmp_path: Path, parser: HttpParser) -> Iterator[str]:
     app: Any = ReplayApp([_cassette(tmp_path)]) if request.param == "replay" else create_app()
-    with serve(app, max_body=4096, header_timeout=0.5) as root:
+    with serve(app, max_body=4096, header_timeout=0.5, parser=parser) as root:
         yield root
 
 
@@ -144,18 +152,18 @@ def test_websocket_upgrade_is_refused_without_a_500(url: str) -> None:
     assert not answer.startswith(b"HTTP/1.1 500")
 
 
-def test_a_crashing_app_answers_an_envelope_not_a_500() -> None:
+def test_a_crashing_app_answers_an_envelope_not_a_500(parser: HttpParser) -> None:
     async def broken(scope: Any, receive: Any, send: Any) -> None:
         raise KeyError("boom")
 
-    with serve(broken) as root:
+    with serve(broken, parser=parser) as root:
         response = httpx.get(root)
     assert response.status_code == 400 and _is_envelope(response)
     assert "boom" not in response.text
 
 
-def test_a_large_miss_is_answered(tmp_path: Path) -> None:
-    with serve(ReplayApp([_cassette(tmp_path)])) as root:
+def test_a_large_miss_is_answered(tmp_path: Path, parser: HttpParser) -> None:
+    with serve(ReplayApp([_cassette(tmp_path)]), parser=parser) as root:
         big = json.dumps({"metadata": {"k": "v" * 5_000_000}}).encode()
         response = httpx.post(f"{root}/v1/threads/thread_abc", content=big, timeout=60)
         assert response.headers["x-harness-miss"] == "1"
@@ -207,3 +215,13 @@ def test_a_slow_body_that_completes_in_time_is_answered(url: str) -> None:
 
     response = httpx.post(f"{url}/v1/threads/thread_abc", content=chunks())
     assert response.status_code != 408
+
+
+def test_the_default_parser_is_httptools_when_installed() -> None:
+    """The ``[fast]`` extra takes effect by being installed: ``serve`` picks httptools."""
+    pytest.importorskip("httptools")
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from harness.server.serve import _protocol
+
+    assert issubclass(_protocol(1.0), HttpToolsProtocol)
