@@ -6,13 +6,16 @@
   inside a pytester run, the core module was dropped and re-imported later with new exception
   classes the cached map no longer knows, and a refused connection escaped as a raw
   ``httpcore.ConnectError`` in whichever test ran next. So everything that caches state across
-  tests is imported here, before any test runs, whatever the order.
+  tests is imported here, before any test runs, whatever the order. The same for uvicorn's
+  httptools protocol: re-imported, httptools raised parser errors of a class the protocol's
+  ``except httptools.HttpParserError`` did not catch, and a bad request line got no 400.
 * ``HYPOTHESIS_PROFILE=ci`` (set by ``.ci/run``) makes property tests derandomized: the same
   examples every run, so CI fails only on a change, never on luck; locally they explore.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 from collections.abc import Callable
@@ -25,6 +28,9 @@ pytest_plugins = ["pytester"]
 
 for _name in ("httpcore", "httpcore2", "httpx", "httpx2", "requests", "vcr", "vcr.patch"):
     importlib.import_module(_name)
+for _name in ("uvicorn.protocols.http.h11_impl", "uvicorn.protocols.http.httptools_impl"):
+    with contextlib.suppress(ImportError):  # httptools is optional
+        importlib.import_module(_name)
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("dev")
