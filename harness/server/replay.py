@@ -63,7 +63,10 @@ _HOP_BY_HOP = HOP_BY_HOP | {"content-encoding"}
 
 def miss_status_for(cassettes: list[Cassette]) -> int:
     """418 unless a recorded response uses it; then the highest unused status from 599 down."""
-    used: set[int] = {i.response.status for c in cassettes for i in c.interactions}
+    return _miss_status({i.response.status for c in cassettes for i in c.interactions})
+
+
+def _miss_status(used: set[int]) -> int:
     return next(status for status in _MISS_CANDIDATES if status not in used)
 
 
@@ -104,44 +107,45 @@ class ReplayApp:
 
     def __init__(self, cassettes: list[Cassette]) -> None:
         self.cassettes = cassettes
-        self.miss_status = miss_status_for(cassettes)
         self.misses: list[Miss] = []
         self._lock = threading.Lock()
         self._scrubber = Scrubber()
-        self._answers = {
-            id(i): _prepared(i.response) for cassette in cassettes for i in cassette.interactions
-        }
-        self._nearest = _NearestIndex(i.request for c in cassettes for i in c.interactions)
-        self._wire_keys = _wire_keys(cassettes)
+        loaded = _Loaded(cassettes)
+        self.miss_status = _miss_status(loaded.statuses)
+        self._answers = loaded.answers
+        self._nearest = loaded.nearest
+        self._wire_keys = loaded.wire_keys
+        self._under_v1 = loaded.under_v1
         self._needs_cleaning = _HeaderCheck()
 
     @property
     def interaction_count(self) -> int:
         """How many interactions are loaded."""
-        return sum(len(c.interactions) for c in self.cassettes)
+        return sum(c.interaction_count for c in self.cassettes)
 
     def play(self, request: Request) -> Interaction | None:
         """The first unplayed interaction matching ``request`` in any cassette, now played.
         ``request`` is the live one: it is cleaned (credentials to placeholders) first, as the
         plugin does, so it matches the recording that holds the placeholders."""
-        return self._play(clean_request(request, self._scrubber))
+        played = self._play(clean_request(request, self._scrubber))
+        return None if played is None else self.cassettes[played[0]].interaction(played[1])
 
-    def _play(self, request: Request) -> Interaction | None:
-        """:meth:`play` for a request already cleaned."""
+    def _play(self, request: Request) -> _Played | None:
+        """:meth:`play` for a request already cleaned: (cassette, interaction) numbers."""
         with self._lock:
-            interaction = self._play_key(match_key(request))
-            if interaction is None:
+            played = self._play_key(match_key(request))
+            if played is None:
                 self.misses.append(Miss(request.method, request.path, self.explain_miss(request)))
-            return interaction
+            return played
 
-    def _play_key(self, key: MatchKey) -> Interaction | None:
-        for cassette in self.cassettes:
-            interaction = cassette.play_key(key)
-            if interaction is not None:
-                return interaction
+    def _play_key(self, key: MatchKey) -> _Played | None:
+        for at, cassette in enumerate(self.cassettes):
+            number = cassette.play_number(key)
+            if number is not None:
+                return at, number
         return None
 
-    def _play_wire(self, scope: Scope, body: bytes) -> Interaction | None:
+    def _play_wire(self, scope: Scope, body: bytes) -> _Played | None:
         """The fast path: a request whose bytes are exactly a recorded request's stored form
         (compact JSON with sorted keys, as the SDK sends a one-field body) needs no parsing or
         cleaning. The stored form holds no credential, so cleaning would leave it as it is,
@@ -155,8 +159,15 @@ class ReplayApp:
         with self._lock:
             return self._play_key(key)
 
-    def _clean_and_play(self, request: Request) -> Interaction | None:
+    def _clean_and_play(self, request: Request) -> _Played | None:
         return self._play(clean_request(request, self._scrubber, in_place=True))
+
+    def _answer(self, played: _Played) -> _Answer:
+        at, number = played
+        answers = self._answers[at]
+        if number < len(answers):
+            return answers[number]
+        return _prepared(self.cassettes[at].interaction(number).response)  # appended since load
 
     def explain_miss(self, request: Request) -> str:
         """Why nothing matched, against the nearest recorded request. Names no live value."""
@@ -178,17 +189,9 @@ class ReplayApp:
         """Recorded interactions not played yet, by file and number."""
         left = []
         for cassette in self.cassettes:
-            waiting = {id(i) for i in cassette.unplayed()}
-            for number, interaction in enumerate(cassette.interactions):
-                if id(interaction) in waiting:
-                    left.append(
-                        Unplayed(
-                            str(cassette.path),
-                            number,
-                            interaction.request.method,
-                            interaction.request.path,
-                        )
-                    )
+            for number in cassette.unplayed_numbers():
+                request = cassette.interaction(number).request
+                left.append(Unplayed(str(cassette.path), number, request.method, request.path))
         return left
 
     # ----------------------------------------------------------------- ASGI
@@ -197,19 +200,19 @@ class ReplayApp:
         if scope["type"] != "http":
             return
         body = await read_body(receive)
-        interaction = self._play_wire(scope, body)
-        if interaction is None:
+        played = self._play_wire(scope, body)
+        if played is None:
             request = _request_from_scope(scope, body)
             if len(body) > _INLINE_BODY:  # scrubbing and explaining a large body: off the loop
-                interaction = await asyncio.to_thread(self._clean_and_play, request)
+                played = await asyncio.to_thread(self._clean_and_play, request)
             else:
-                interaction = self._clean_and_play(request)
-        if interaction is None:
+                played = self._clean_and_play(request)
+        if played is None:
             body = json.dumps(self._miss_envelope(request)).encode()
             headers = [(b"content-type", b"application/json"), (MISS_HEADER.encode(), b"1")]
             await respond(send, self.miss_status, headers, body)
             return
-        answer = self._answers.get(id(interaction)) or _prepared(interaction.response)
+        answer = self._answer(played)
         if answer.chunks is not None:
             await respond_stream(send, answer.status, answer.headers, answer.chunks)
             return
@@ -244,21 +247,41 @@ def _prepared(response: Response) -> _Answer:
 
 
 _WireKey = tuple[str, bytes, bytes, bytes]
+_Played = tuple[int, int]
+"""An interaction played: the number of its cassette in the app's list, and its own number."""
 
 
-def _wire_keys(cassettes: list[Cassette]) -> dict[_WireKey, MatchKey]:
-    """Each recorded request's stored form as request bytes (method, path, query string,
-    compact sorted JSON body) -> its match key."""
-    keys: dict[_WireKey, MatchKey] = {}
-    for cassette in cassettes:
-        for interaction in cassette.interactions:
-            request = interaction.request
-            if request.base64 is not None:
-                continue
+class _Loaded:
+    """What serving needs from the cassettes, read in one pass over their interactions (each
+    parsed once and dropped: the cassettes stay in their compact form, so the server's heap
+    holds bytes, not a parsed object graph per interaction).
+
+    ``answers[c][n]`` is interaction ``n`` of cassette ``c`` as it goes on the wire;
+    ``wire_keys`` maps each recorded request's stored form as request bytes (method, path,
+    query string, compact sorted JSON body) to its match key."""
+
+    def __init__(self, cassettes: list[Cassette]) -> None:
+        self.answers: list[list[_Answer]] = []
+        self.wire_keys: dict[_WireKey, MatchKey] = {}
+        self.statuses: set[int] = set()
+        self.nearest = _NearestIndex()
+        self.under_v1 = True
+        for cassette in cassettes:
+            answers: list[_Answer] = []
+            for number in range(cassette.interaction_count):
+                interaction = cassette.interaction(number)
+                answers.append(_prepared(interaction.response))
+                self._add(interaction.request, interaction.response.status)
+            self.answers.append(answers)
+
+    def _add(self, request: Request, status: int) -> None:
+        self.statuses.add(status)
+        self.nearest.add(request)
+        self.under_v1 = self.under_v1 and request.path.startswith("/v1/")
+        if request.base64 is None:
             key = match_key(request)
             query = urlencode(request.query).encode()
-            keys[(key[0], request.path.encode("latin-1"), query, key[3].encode())] = key
-    return keys
+            self.wire_keys[(key[0], request.path.encode("latin-1"), query, key[3].encode())] = key
 
 
 _NEAREST_CANDIDATES = 32
@@ -270,13 +293,22 @@ class _NearestIndex:
     method), whose bodies are compared with the live one, and the sorted (path, method) pairs
     (the path sharing the longest prefix with the live one sits next to it in that order)."""
 
-    def __init__(self, requests: Iterable[Request]) -> None:
+    def __init__(self) -> None:
         self._by_target: dict[tuple[str, str], list[Request]] = {}
-        for request in requests:
-            bucket = self._by_target.setdefault((request.path, request.method), [])
-            if len(bucket) < _NEAREST_CANDIDATES:
-                bucket.append(request)
-        self._targets = sorted(self._by_target)
+        self._sorted: list[tuple[str, str]] | None = None
+
+    def add(self, request: Request) -> None:
+        """Index ``request`` (kept only while its (path, method) has fewer than 32)."""
+        bucket = self._by_target.setdefault((request.path, request.method), [])
+        if len(bucket) < _NEAREST_CANDIDATES:
+            bucket.append(request)
+            self._sorted = None
+
+    @property
+    def _targets(self) -> list[tuple[str, str]]:
+        if self._sorted is None:
+            self._sorted = sorted(self._by_target)
+        return self._sorted
 
     def find(self, live: Request) -> Request | None:
         """Same path and method first (most similar body), else the nearest path."""
@@ -423,8 +455,7 @@ def replay_summary(app: ReplayApp) -> list[str]:
 
 def base_url(app: ReplayApp, root_url: str) -> str:
     """The URL to give an SDK: ``ROOT/v1`` when every recorded path is under ``/v1/``."""
-    paths = [i.request.path for c in app.cassettes for i in c.interactions]
-    if paths and all(p.startswith("/v1/") for p in paths):
+    if app.interaction_count and app._under_v1:
         return f"{root_url}/v1"
     return root_url
 
