@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from itertools import product
-from typing import Any
+from typing import Any, cast
 
 from harness.api.constants import (
     EPOCH_BASE,
@@ -102,7 +102,13 @@ class RunFactory(_Factory[Run]):
 
     def _maker(self, overrides: Mapping[str, Any]) -> Callable[[], Run]:
         prepared = self._prepared(overrides)
-        return lambda: self._made(*prepared)[0]
+        if prepared[0]:
+            return lambda: self._made(*prepared)[0]
+        # No overrides: nothing to check per run, so the loop calls the generator and the
+        # validator directly (three Python-level calls fewer per run, 4% of a batch).
+        run_dict, validate = self._run_dict, Run.__pydantic_validator__.validate_python
+        empty: Json = {}
+        return lambda: cast(Run, validate(run_dict(empty, None)))
 
     def _prepared(self, overrides: Mapping[str, Any]) -> tuple[Mapping[str, Any], Thread | None]:
         """The overrides checked and made plain, and the thread they name."""
