@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar, cast
 from pydantic import BaseModel, ValidationError
 
 from harness.api.constants import METADATA_MAX_KEYS
-from harness.api.models import ResponseModel, Run, Thread
+from harness.api.models import ResponseModel, Run, Thread, share_fields_sets
 from harness.factory.sdk import to_sdk
 
 TOOL_KINDS: tuple[str, ...] = ("code_interpreter", "file_search", "function")
@@ -281,7 +281,7 @@ class _Factory(Generic[Model]):
 
 def _validated(model: type[Model], data: Json, overrides: Mapping[str, Any]) -> Model:
     try:  # model_validate without its wrapper's argument handling (a tenth of a build)
-        return cast(Model, model.__pydantic_validator__.validate_python(data))
+        built = cast(Model, model.__pydantic_validator__.validate_python(data))
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in err["loc"]) or "<root>"
@@ -289,3 +289,5 @@ def _validated(model: type[Model], data: Json, overrides: Mapping[str, Any]) -> 
             f"{model.__name__} override rejected at {where}: {err['msg']} "
             f"(got {_short(err.get('input'))}; overrides: {', '.join(sorted(overrides))})"
         ) from None
+    share_fields_sets(built)
+    return built

@@ -21,7 +21,7 @@ from harness.api.constants import (
     TERMINAL_STATUSES,
     TERMINAL_TIMESTAMPS,
 )
-from harness.api.models import Run, Thread
+from harness.api.models import Run, Thread, share_fields_sets
 from harness.api.rules import check_run
 from harness.factory.base import (
     _ERROR_MESSAGES,
@@ -108,7 +108,13 @@ class RunFactory(_Factory[Run]):
         # validator directly (three Python-level calls fewer per run, 4% of a batch).
         run_dict, validate = self._run_dict, Run.__pydantic_validator__.validate_python
         empty: Json = {}
-        return lambda: cast(Run, validate(run_dict(empty, None)))
+
+        def make() -> Run:
+            run = cast(Run, validate(run_dict(empty, None)))
+            share_fields_sets(run)
+            return run
+
+        return make
 
     def _prepared(self, overrides: Mapping[str, Any]) -> tuple[Mapping[str, Any], Thread | None]:
         """The overrides checked and made plain, and the thread they name."""
